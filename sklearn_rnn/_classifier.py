@@ -1,0 +1,285 @@
+"""RNNClassifier: label encoding, class weights and probabilities."""
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d
+from torch import nn
+
+from ._base import BaseRNN
+from ._callbacks import accuracy_torch
+from ._docs import ARCHITECTURE_PARAMETERS, FITTED_ATTRIBUTES, TRAINING_PARAMETERS
+
+__all__ = ["RNNClassifier"]
+
+
+class RNNClassifier(ClassifierMixin, BaseRNN):
+    __doc__ = (
+        """Recurrent neural network classifier (RNN, LSTM or GRU).
+
+    Classifies whole sequences: binary or multiclass, with labels of any
+    type (integers, strings, ...). ``predict`` returns the original labels
+    and ``predict_proba`` the class probabilities (softmax).
+
+    ``X`` can be 2-D ``(n_samples, n_timesteps)`` univariate sequences, 3-D
+    ``(n_samples, n_timesteps, n_features)`` (batch first, as PyTorch and
+    Keras; sktime/aeon's ``(n, channels, T)`` needs ``X.transpose(0, 2, 1)``),
+    or a list of ``(T_i,)`` / ``(T_i, n_features)`` arrays of different
+    lengths (padded and packed inside; padding never changes a prediction).
+
+    Parameters
+    ----------
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes in the loss: ``{label: weight}``, or
+        'balanced' for ``n_samples / (n_classes * np.bincount(y))``.
+"""
+        + ARCHITECTURE_PARAMETERS
+        + TRAINING_PARAMETERS
+        + """
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels, sorted."""
+        + FITTED_ATTRIBUTES
+        + """
+    See Also
+    --------
+    RNNRegressor : The regressor counterpart.
+    sklearn.neural_network.MLPClassifier : Feed-forward network with the same
+        training parameters.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import RNNClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 12, 3))   # 200 sequences, 12 steps, 3 features
+    >>> y = np.where(X[:, :, 0].mean(axis=1) > 0, "up", "down")
+    >>> clf = RNNClassifier(hidden_size=16, max_iter=5, random_state=0)
+    >>> clf.fit(X, y).predict(X[:3]).tolist()
+    ['up', 'down', 'up']
+    >>> clf.predict_proba(X[:3]).shape
+    (3, 2)
+    """
+    )
+
+    _parameter_constraints: dict = {
+        **BaseRNN._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        *,
+        class_weight=None,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        nonlinearity="tanh",
+        pooling="last",
+        head_hidden_sizes=(),
+        max_iter=100,
+        batch_size=32,
+        optimizer="adam",
+        learning_rate_init=1e-3,
+        learning_rate="constant",
+        momentum=0.9,
+        alpha=0.0,
+        clip_grad_norm=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        shuffle=True,
+        scale_inputs=True,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+        device="auto",
+        callbacks=None,
+    ):
+        super().__init__(
+            cell=cell,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            nonlinearity=nonlinearity,
+            pooling=pooling,
+            head_hidden_sizes=head_hidden_sizes,
+            max_iter=max_iter,
+            batch_size=batch_size,
+            optimizer=optimizer,
+            learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate,
+            momentum=momentum,
+            alpha=alpha,
+            clip_grad_norm=clip_grad_norm,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            shuffle=shuffle,
+            scale_inputs=scale_inputs,
+            random_state=random_state,
+            verbose=verbose,
+            warm_start=warm_start,
+            device=device,
+            callbacks=callbacks,
+        )
+        self.class_weight = class_weight
+
+    # -------------------------------------------------------------- targets
+    def _criterion(self):
+        kwargs = {"reduction": "none"}
+        if self.class_weight is not None:
+            weights = compute_class_weight(
+                self.class_weight,
+                classes=self.classes_,
+                y=self._encoder.inverse_transform(self._y_for_weights),
+            )
+            kwargs["weight"] = torch.as_tensor(weights, dtype=torch.float32)
+        return nn.CrossEntropyLoss, kwargs
+
+    _score_fn = staticmethod(accuracy_torch)
+
+    def _encode_target(self, y, n_samples, *, reset, classes, batch):
+        y = column_or_1d(y, warn=True)
+        if y.shape[0] != n_samples:
+            raise ValueError(
+                f"X and y have different numbers of samples: {n_samples} "
+                f"sequences in X but {y.shape[0]} labels in y."
+            )
+        check_classification_targets(y)
+        if reset:
+            encoder = LabelEncoder()
+            encoder.fit(y if classes is None else classes)
+            if classes is not None:
+                self._check_known(encoder, y, "the classes passed to partial_fit")
+            if len(encoder.classes_) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes "
+                    f"in y; got only one class: {encoder.classes_[0]!r}."
+                )
+            self._encoder = encoder
+            self.classes_ = encoder.classes_
+            self._n_outputs = len(encoder.classes_)
+        else:
+            self._check_known(self._encoder, y, "the classes seen in the first fit")
+        encoded = self._encoder.transform(y)
+        self._y_for_weights = encoded
+        return encoded.astype(np.int64)
+
+    @staticmethod
+    def _check_known(encoder, y, where):
+        unknown = np.setdiff1d(np.unique(y), encoder.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"y contains labels {unknown.tolist()} that are not among {where}: "
+                f"{encoder.classes_.tolist()}."
+            )
+
+    # ------------------------------------------------------------ fit/predict
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to sequences ``X`` and labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or \
+(n_samples, n_timesteps, n_features), or list of arrays
+            Training sequences (see the class docstring for the layouts).
+        y : array-like of shape (n_samples,)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sequence weights of the loss.
+
+        Returns
+        -------
+        self : RNNClassifier
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight)
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train for one epoch on ``(X, y)``, starting from the current weights.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences, as in :meth:`fit`.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        classes : array-like of shape (n_classes,), default=None
+            All the classes that can appear in the calls. Required on the
+            first call (as for scikit-learn's incremental classifiers),
+            ignored afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sequence weights of the loss.
+
+        Returns
+        -------
+        self : RNNClassifier
+            The updated estimator.
+        """
+        if not hasattr(self, "net_") and classes is None:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit."
+            )
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def predict_proba(self, X):
+        """Class probabilities of the sequences ``X``.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences, with the features per time step seen in :meth:`fit`.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities in the order of ``classes_``; rows sum to 1.
+        """
+        logits = self._forward(X).astype(np.float64)
+        logits -= logits.max(axis=1, keepdims=True)
+        proba = np.exp(logits)
+        proba /= proba.sum(axis=1, keepdims=True)
+        return proba
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities in the order of ``classes_``.
+        """
+        logits = self._forward(X).astype(np.float64)
+        logits -= logits.max(axis=1, keepdims=True)
+        return logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+
+    def predict(self, X):
+        """Predict the class label of each sequence.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences, with the features per time step seen in :meth:`fit`.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        return self.classes_[np.argmax(self._forward(X), axis=1)]

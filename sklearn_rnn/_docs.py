@@ -1,0 +1,121 @@
+"""Docstring sections shared by RNNRegressor and RNNClassifier."""
+
+ARCHITECTURE_PARAMETERS = """
+    cell : {'lstm', 'gru', 'rnn'}, default='lstm'
+        Recurrent cell. LSTM is the safest default on long and on raw-scale
+        sequences; GRU is a little cheaper; 'rnn' is the plain Elman cell.
+    hidden_size : int, default=64
+        Units per recurrent layer (per direction).
+    num_layers : int, default=1
+        Stacked recurrent layers.
+    bidirectional : bool, default=False
+        Also read each sequence backwards and concatenate both directions.
+    dropout : float in [0, 1), default=0.0
+        Dropout between stacked recurrent layers, on the pooled features and
+        between head layers (only while training).
+    nonlinearity : {'tanh', 'relu'}, default='tanh'
+        Activation of the plain RNN cell; ignored by LSTM and GRU.
+    pooling : {'last', 'mean', 'max', 'attention'}, default='last'
+        How the hidden states of a sequence become one vector: the final
+        state (of each direction), the mean or the max over the valid steps,
+        or an attention-weighted sum (a learned score per step, softmax over
+        the valid steps). Padding never enters any of them.
+    head_hidden_sizes : tuple of int, default=()
+        Hidden layers (ReLU) of the MLP between the pooled features and the
+        output; ``()`` is a single linear layer, ``(64,)`` one hidden layer.
+"""
+
+TRAINING_PARAMETERS = """
+    max_iter : int, default=100
+        Maximum number of epochs (passes over the training data).
+    batch_size : int, default=32
+        Sequences per optimiser step.
+    optimizer : {'adam', 'adamw', 'sgd', 'rmsprop'} or torch optimizer class, \
+default='adam'
+        The optimiser; a class is called as
+        ``cls(params, lr=learning_rate_init, weight_decay=alpha)``.
+    learning_rate_init : float, default=1e-3
+        Initial learning rate.
+    learning_rate : {'constant', 'adaptive', 'cosine'}, default='constant'
+        Schedule. 'adaptive' divides the rate by 5 each time the monitored
+        loss (validation loss with ``early_stopping``, else training loss)
+        fails to improve by ``tol`` for two epochs, as ``MLPRegressor`` does;
+        'cosine' anneals it to 0 over ``max_iter`` epochs.
+    momentum : float in [0, 1], default=0.9
+        Momentum of 'sgd'.
+    alpha : float, default=0.0
+        L2 penalty, applied as the optimiser's ``weight_decay``. Off by
+        default: the standardised inputs and early stopping regularise
+        enough for the small networks this package targets.
+    clip_grad_norm : float or None, default=None
+        Clip the global L2 norm of the gradients to this value each step.
+        Useful with long sequences or plain RNN cells (exploding gradients).
+    early_stopping : bool, default=False
+        Hold out the **last** ``validation_fraction`` of the training rows
+        (time order is kept: never a shuffled or earliest slice, so windows
+        of a series do not leak the future), stop when the validation loss
+        has not improved by ``tol`` for ``n_iter_no_change`` epochs, and
+        restore the weights of the best epoch.
+        Without it, training stops when the training loss stalls the same
+        way (as in scikit-learn's MLP), keeping the last weights.
+    validation_fraction : float in (0, 1), default=0.1
+        Share of the rows (the last ones) held out with ``early_stopping``.
+    n_iter_no_change : int, default=10
+        Epochs without improvement of at least ``tol`` before stopping.
+    tol : float, default=1e-4
+        Minimum decrease of the monitored loss that counts as improvement.
+    shuffle : bool, default=True
+        Shuffle the training rows every epoch (the validation tail is split
+        off first and never shuffled into training).
+    scale_inputs : bool, default=True
+        Standardise each input feature with its mean and standard deviation
+        over all valid time steps of the training data (padding excluded).
+        Learned in ``fit`` and stored in the network, so ``predict`` applies
+        it too. It lets raw-scale inputs train as well as unit-scale ones.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling and dropout. Seeding happens
+        inside ``fit`` on a forked torch generator: the global torch state is
+        untouched, and the same integer gives identical models on the CPU.
+    verbose : int, default=0
+        0 is silent; 1 shows a progress bar over epochs with the latest
+        losses; 2 prints a table row per epoch (loss, validation loss and
+        score, time).
+    warm_start : bool, default=False
+        Continue training the fitted network on the next ``fit`` call instead
+        of starting anew (input and target scaling are kept).
+    device : str, default='auto'
+        Torch device: 'auto' picks 'cuda' when available, else 'cpu'; or any
+        torch device string ('cpu', 'cuda', 'cuda:1', 'mps').
+    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
+        Extra skorch callbacks for the underlying net (``LRScheduler``,
+        ``Checkpoint``, your own...). Runs after the built-in ones.
+"""
+
+FITTED_ATTRIBUTES = """
+    net_ : skorch.NeuralNet
+        The fitted skorch net: ``net_.module_`` is the torch module,
+        ``net_.history`` the per-epoch record, ``net_.save_params`` saves
+        the weights.
+    n_iter_ : int
+        Epochs run (over all ``fit`` calls with ``warm_start``).
+    loss_curve_ : list of float
+        Training loss of each epoch.
+    best_loss_ : float
+        Lowest training loss reached.
+    validation_loss_curve_ : list of float or None
+        Validation loss of each epoch (``early_stopping`` only).
+    validation_scores_ : list of float or None
+        Validation score of each epoch (``early_stopping`` only).
+    best_validation_score_ : float or None
+        Validation score at the best epoch (``early_stopping`` only).
+    best_iteration_ : int
+        1-based epoch with the lowest validation loss (with
+        ``early_stopping``, whose weights are kept) or training loss.
+    n_features_in_ : int
+        Columns of 2-D ``X`` (time steps of univariate sequences), or
+        features per time step of 3-D and variable-length ``X``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names, when ``X`` was a DataFrame with string column names.
+    device_ : str
+        The device the network lives on.
+"""

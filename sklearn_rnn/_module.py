@@ -1,0 +1,155 @@
+"""The torch module behind the estimators: recurrent layers, pooling and head."""
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+__all__ = ["RecurrentNetwork", "CELLS", "POOLINGS"]
+
+CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+POOLINGS = ("last", "mean", "max", "attention")
+
+
+class RecurrentNetwork(nn.Module):
+    """Recurrent layers, a pooling step and a small MLP head.
+
+    Parameters
+    ----------
+    input_size : int
+        Features per time step.
+    output_size : int
+        Outputs per sequence (or per time step with ``return_sequences``).
+    cell : {'rnn', 'lstm', 'gru'}
+        The recurrent cell.
+    hidden_size : int
+        Units of each recurrent layer (per direction).
+    num_layers : int
+        Stacked recurrent layers.
+    bidirectional : bool
+        Run a second stack backwards in time and concatenate both.
+    dropout : float
+        Dropout between recurrent layers, before the head and between head
+        layers.
+    nonlinearity : {'tanh', 'relu'}
+        Activation of the plain RNN cell (ignored by LSTM and GRU).
+    pooling : {'last', 'mean', 'max', 'attention'}
+        How the sequence of hidden states becomes one vector: the final
+        state, the mean or max over valid steps, or an attention-weighted
+        sum (one learned score per step, softmax over valid steps).
+    head_hidden_sizes : tuple of int
+        Hidden layers of the MLP head (ReLU); ``()`` is a single linear layer.
+    return_sequences : bool
+        Output one vector per time step instead of one per sequence.
+    input_mean, input_scale : sequence of float or None
+        Per-feature standardisation applied to the input (stored as buffers,
+        so it travels with the weights).
+    """
+
+    def __init__(
+        self,
+        input_size,
+        output_size,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        nonlinearity="tanh",
+        pooling="last",
+        head_hidden_sizes=(),
+        return_sequences=False,
+        input_mean=None,
+        input_scale=None,
+    ):
+        super().__init__()
+        self.cell = cell
+        self.pooling = pooling
+        self.return_sequences = return_sequences
+        rnn_kwargs = {}
+        if cell == "rnn":
+            rnn_kwargs["nonlinearity"] = nonlinearity
+        self.rnn = CELLS[cell](
+            input_size=input_size,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            batch_first=True,
+            bidirectional=bidirectional,
+            # torch applies this dropout only between layers (and warns
+            # when there is a single one).
+            dropout=dropout if num_layers > 1 else 0.0,
+            **rnn_kwargs,
+        )
+        n_directions = 2 if bidirectional else 1
+        features = hidden_size * n_directions
+        if input_mean is None:
+            input_mean = [0.0] * input_size
+        if input_scale is None:
+            input_scale = [1.0] * input_size
+        self.register_buffer(
+            "input_mean", torch.as_tensor(input_mean, dtype=torch.float32)
+        )
+        self.register_buffer(
+            "input_scale", torch.as_tensor(input_scale, dtype=torch.float32)
+        )
+        self.attention = (
+            nn.Linear(features, 1) if pooling == "attention" and not
+            return_sequences else None
+        )
+        layers = [nn.Dropout(dropout)] if dropout > 0 else []
+        for size in head_hidden_sizes:
+            layers += [nn.Linear(features, size), nn.ReLU()]
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
+            features = size
+        layers.append(nn.Linear(features, output_size))
+        self.head = nn.Sequential(*layers)
+
+    def forward(self, X, lengths=None):
+        """Map a padded batch ``(B, T, F)`` to ``(B, out)`` or ``(B, T, out)``.
+
+        ``lengths`` (a CPU int64 tensor) marks the valid steps of each
+        sequence; padded steps never influence the output.
+        """
+        X = (X - self.input_mean) / self.input_scale
+        max_len = X.shape[1]
+        packed = lengths is not None and bool((lengths < max_len).any())
+        if packed:
+            X = pack_padded_sequence(X, lengths, batch_first=True,
+                                     enforce_sorted=False)
+        output, state = self.rnn(X)
+        if self.return_sequences or self.pooling != "last":
+            if packed:
+                output, _ = pad_packed_sequence(output, batch_first=True,
+                                                total_length=max_len)
+        if self.return_sequences:
+            return self.head(output)
+        if self.pooling == "last":
+            hidden = state[0] if isinstance(state, tuple) else state
+            if self.rnn.bidirectional:
+                # Last layer: forward final state (at each sequence's true end)
+                # and backward final state (at t=0).
+                pooled = torch.cat([hidden[-2], hidden[-1]], dim=1)
+            else:
+                pooled = hidden[-1]
+            return self.head(pooled)
+        mask = None
+        if packed:
+            steps = torch.arange(max_len, device=lengths.device)
+            mask = (steps[None, :] < lengths[:, None]).to(output.device)
+        return self.head(self._pool(output, mask, lengths))
+
+    def _pool(self, output, mask, lengths):
+        if self.pooling == "mean":
+            if mask is None:
+                return output.mean(dim=1)
+            summed = (output * mask.unsqueeze(-1)).sum(dim=1)
+            return summed / lengths.to(output.device, output.dtype).unsqueeze(-1)
+        if self.pooling == "max":
+            if mask is None:
+                return output.amax(dim=1)
+            return output.masked_fill(~mask.unsqueeze(-1), float("-inf")).amax(1)
+        scores = self.attention(output).squeeze(-1)
+        if mask is not None:
+            scores = scores.masked_fill(~mask, float("-inf"))
+        weights = torch.softmax(scores, dim=1)
+        return (weights.unsqueeze(-1) * output).sum(dim=1)

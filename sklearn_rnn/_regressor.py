@@ -1,0 +1,332 @@
+"""RNNRegressor: target scaling, multi-output and one output per time step."""
+
+import numpy as np
+from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
+from sklearn.utils.validation import check_array
+from torch import nn
+
+from ._base import BaseRNN
+from ._callbacks import r2_score_torch
+from ._docs import ARCHITECTURE_PARAMETERS, FITTED_ATTRIBUTES, TRAINING_PARAMETERS
+from ._sequences import is_ragged
+
+__all__ = ["RNNRegressor"]
+
+
+class RNNRegressor(RegressorMixin, BaseRNN):
+    __doc__ = (
+        """Recurrent neural network regressor (RNN, LSTM or GRU).
+
+    Maps each sequence to one value (or ``k`` values: a multi-step horizon or
+    several targets), or, with ``return_sequences=True``, to one value per
+    time step. Targets are standardised inside and restored at predict, so
+    raw-scale targets train as well as unit-scale ones.
+
+    ``X`` can be 2-D ``(n_samples, n_timesteps)`` univariate sequences, 3-D
+    ``(n_samples, n_timesteps, n_features)`` (batch first, as PyTorch and
+    Keras; sktime/aeon's ``(n, channels, T)`` needs ``X.transpose(0, 2, 1)``),
+    or a list of ``(T_i,)`` / ``(T_i, n_features)`` arrays of different
+    lengths (padded and packed inside; padding never changes a prediction).
+
+    Parameters
+    ----------
+    return_sequences : bool, default=False
+        Predict one output per time step: ``y`` is ``(n, T)`` or
+        ``(n, T, k)`` (or, for variable-length ``X``, a list of ``(T_i,)`` or
+        ``(T_i, k)`` arrays) and ``predict`` returns the same layout.
+"""
+        + ARCHITECTURE_PARAMETERS
+        + TRAINING_PARAMETERS
+        + """
+    Attributes
+    ----------"""
+        + FITTED_ATTRIBUTES
+        + """
+    See Also
+    --------
+    RNNClassifier : The classifier counterpart.
+    sklearn.neural_network.MLPRegressor : Feed-forward network with the same
+        training parameters.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import RNNRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 10))      # 200 sequences of 10 steps
+    >>> y = X[:, -3:].sum(axis=1)           # sum of the last 3 steps
+    >>> reg = RNNRegressor(hidden_size=16, max_iter=5, random_state=0)
+    >>> reg.fit(X, y).predict(X[:3]).shape
+    (3,)
+    >>> len(reg.loss_curve_)
+    5
+    """
+    )
+
+    _parameter_constraints: dict = {
+        **BaseRNN._parameter_constraints,
+        "return_sequences": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        *,
+        return_sequences=False,
+        cell="lstm",
+        hidden_size=64,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        nonlinearity="tanh",
+        pooling="last",
+        head_hidden_sizes=(),
+        max_iter=100,
+        batch_size=32,
+        optimizer="adam",
+        learning_rate_init=1e-3,
+        learning_rate="constant",
+        momentum=0.9,
+        alpha=0.0,
+        clip_grad_norm=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        shuffle=True,
+        scale_inputs=True,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+        device="auto",
+        callbacks=None,
+    ):
+        super().__init__(
+            cell=cell,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            nonlinearity=nonlinearity,
+            pooling=pooling,
+            head_hidden_sizes=head_hidden_sizes,
+            max_iter=max_iter,
+            batch_size=batch_size,
+            optimizer=optimizer,
+            learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate,
+            momentum=momentum,
+            alpha=alpha,
+            clip_grad_norm=clip_grad_norm,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            tol=tol,
+            shuffle=shuffle,
+            scale_inputs=scale_inputs,
+            random_state=random_state,
+            verbose=verbose,
+            warm_start=warm_start,
+            device=device,
+            callbacks=callbacks,
+        )
+        self.return_sequences = return_sequences
+
+    # -------------------------------------------------------------- targets
+    def _criterion(self):
+        return nn.MSELoss, {"reduction": "none"}
+
+    _score_fn = staticmethod(r2_score_torch)
+
+    def _encode_target(self, y, n_samples, *, reset, classes, batch):
+        if self.return_sequences:
+            y = self._check_sequence_target(y, batch)
+        else:
+            y = check_array(
+                y, ensure_2d=False, dtype=np.float64, ensure_all_finite=True,
+                input_name="y",
+            )
+            if y.ndim not in (1, 2):
+                raise ValueError(
+                    f"y has {y.ndim} dimensions; expected (n_samples,) or "
+                    "(n_samples, n_outputs). For one output per time step use "
+                    "return_sequences=True."
+                )
+        if y.shape[0] != n_samples:
+            raise ValueError(
+                f"X and y have different numbers of samples: {n_samples} "
+                f"sequences in X but {y.shape[0]} targets in y."
+            )
+        y_ndim = y.ndim
+        y = y.reshape(y.shape[0], -1) if not self.return_sequences else y
+        if self.return_sequences and y.ndim == 2:
+            y = y[:, :, None]
+        n_outputs = y.shape[-1]
+        if reset:
+            flat = y.reshape(-1, n_outputs)
+            if batch.lengths is not None and self.return_sequences:
+                steps = np.arange(y.shape[1])
+                flat = y[steps[None, :] < batch.lengths[:, None]]
+            mean = flat.mean(axis=0)
+            scale = flat.std(axis=0)
+            scale[~(scale > 1e-12)] = 1.0
+            self._target_mean, self._target_scale = mean, scale
+            self._target_ndim = y_ndim
+            self._n_outputs = n_outputs
+        elif n_outputs != self._n_outputs:
+            raise ValueError(
+                f"y has {n_outputs} outputs but the model was fitted with "
+                f"{self._n_outputs}."
+            )
+        scaled = (y - self._target_mean) / self._target_scale
+        return scaled.astype(np.float32)
+
+    def _check_sequence_target(self, y, batch):
+        n, max_len = batch.values.shape[:2]
+        if batch.lengths is not None:
+            if not isinstance(y, list | tuple) or len(y) != n:
+                raise ValueError(
+                    "With variable-length X and return_sequences=True, y must be "
+                    "a list with one (T_i,) or (T_i, k) array per sequence."
+                )
+            arrays = [
+                check_array(yi, ensure_2d=False, dtype=np.float64, input_name="y")
+                for yi in y
+            ]
+            for i, (yi, length) in enumerate(zip(arrays, batch.lengths,
+                                                 strict=True)):
+                if yi.shape[0] != length:
+                    raise ValueError(
+                        f"y[{i}] has {yi.shape[0]} time steps but X[{i}] has "
+                        f"{length}; return_sequences needs one target per step."
+                    )
+            ndims = {yi.ndim for yi in arrays}
+            if len(ndims) != 1 or ndims.pop() not in (1, 2):
+                raise ValueError(
+                    "Each y[i] must be (T_i,) or (T_i, k), all alike."
+                )
+            width = arrays[0].shape[1] if arrays[0].ndim == 2 else None
+            shape = (n, max_len) + (() if width is None else (width,))
+            padded = np.zeros(shape)
+            for i, yi in enumerate(arrays):
+                padded[i, : yi.shape[0]] = yi
+            return padded
+        y = check_array(
+            y, ensure_2d=False, allow_nd=True, dtype=np.float64,
+            ensure_all_finite=True, input_name="y",
+        )
+        if y.ndim not in (2, 3) or y.shape[1] != max_len:
+            raise ValueError(
+                f"With return_sequences=True, y must have shape (n_samples, "
+                f"{max_len}) or (n_samples, {max_len}, n_outputs) to match the "
+                f"{max_len} time steps of X; got {y.shape}."
+            )
+        return y
+
+    # ------------------------------------------------------------ fit/predict
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to sequences ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or \
+(n_samples, n_timesteps, n_features), or list of arrays
+            Training sequences (see the class docstring for the layouts).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets; with ``return_sequences=True``, ``(n_samples, T)`` or
+            ``(n_samples, T, n_outputs)``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sequence weights of the loss.
+
+        Returns
+        -------
+        self : RNNRegressor
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight)
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train for one epoch on ``(X, y)``, starting from the current weights.
+
+        The first call initialises the network (and the input and target
+        scaling, from this first batch).
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences, as in :meth:`fit`.
+        y : array-like
+            Targets, as in :meth:`fit`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sequence weights of the loss.
+
+        Returns
+        -------
+        self : RNNRegressor
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predict targets for the sequences ``X``.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences, with the features per time step seen in :meth:`fit`.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            With ``return_sequences=True``: ``(n_samples, T)`` or
+            ``(n_samples, T, n_outputs)``, or for variable-length ``X`` a list
+            of ``(T_i,)`` / ``(T_i, n_outputs)`` arrays.
+        """
+        out, lengths = self._forward(X, return_lengths=True)
+        out = out.astype(np.float64) * self._target_scale + self._target_mean
+        if not self.return_sequences:
+            return out.ravel() if self._target_ndim == 1 else out
+        if self._target_ndim == 2:
+            out = out[..., 0]
+        if lengths is None:
+            return out
+        return [out[i, :length] for i, length in enumerate(lengths)]
+
+    def score(self, X, y, sample_weight=None):
+        """R² of the predictions (averaged over outputs and time steps).
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Test sequences.
+        y : array-like
+            True targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Coefficient of determination of ``self.predict(X)`` w.r.t. ``y``.
+        """
+        y_pred = self.predict(X)
+        if self.return_sequences and (
+            is_ragged(X) or isinstance(y_pred, list) or np.ndim(y_pred) == 3
+        ):
+            if isinstance(y_pred, list):
+                y_true = np.concatenate([np.asarray(v, dtype=float) for v in y])
+                y_pred = np.concatenate(y_pred)
+                sample_weight = None
+            else:
+                y_true = np.asarray(y, dtype=float)
+                y_true = y_true.reshape(-1, y_true.shape[-1])
+                y_pred = y_pred.reshape(-1, y_pred.shape[-1])
+                if sample_weight is not None:
+                    sample_weight = np.repeat(sample_weight, np.shape(y)[1])
+            return r2_score(y_true, y_pred, sample_weight=sample_weight)
+        return r2_score(y, y_pred, sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
