@@ -4,8 +4,17 @@
 """
 
 from ._classifier import RNNClassifier
+from ._persistence import load_model, save_model
+from ._plotting import plot_loss_curve
 from ._regressor import RNNRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["RNNRegressor", "RNNClassifier", "__version__"]
+__all__ = [
+    "RNNRegressor",
+    "RNNClassifier",
+    "save_model",
+    "load_model",
+    "plot_loss_curve",
+    "__version__",
+]

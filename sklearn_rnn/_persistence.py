@@ -1,0 +1,579 @@
+"""Safe persistence: weights as safetensors, everything else as JSON, in one zip.
+
+``pickle`` and ``joblib`` work on the estimators (they are plain Python
+objects), but loading a pickle runs whatever code the file names: never load
+one you did not write. :func:`save_model` writes a format whose loading only
+*parses* data:
+
+* ``weights.safetensors``: the tensors (network weights and input-scaling
+  buffers, loss weights, optimiser state) in the safetensors format, a JSON
+  header plus raw little-endian numbers;
+* ``metadata.json``: the estimator class (one of ours, by name), its
+  ``get_params()`` and the fitted attributes needed to predict (classes,
+  target scaling, number of features, ...), as typed JSON;
+* ``history.json``: the skorch training history.
+
+:func:`load_model` rebuilds the estimator and its skorch net without training
+and copies the tensors in, on the CPU when the model was saved on a GPU that
+this machine lacks.
+"""
+
+import json
+import math
+import os
+import re
+import tempfile
+import warnings
+import zipfile
+
+import numpy as np
+import torch
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["save_model", "load_model"]
+
+FORMAT_NAME = "sklearn-rnn-model"
+FORMAT_VERSION = 1
+_METADATA = "metadata.json"
+_WEIGHTS = "weights.safetensors"
+_HISTORY = "history.json"
+
+# Fitted attributes that are not plain data: the net is rebuilt, the label
+# encoder is rebuilt from ``classes_``, and the encoded training labels are
+# neither needed to predict nor ours to copy into a model file.
+_REBUILT_ATTRIBUTES = {"net_", "_encoder", "_y_for_weights"}
+_ATTRIBUTE_NAME = re.compile(r"^_?[a-z][a-z0-9_]*$")
+_ARRAY_KINDS = set("biufUO")
+
+
+def _estimator_classes():
+    # Imported here: this module is imported by the package __init__ too.
+    from ._classifier import RNNClassifier
+    from ._regressor import RNNRegressor
+
+    return {"RNNRegressor": RNNRegressor, "RNNClassifier": RNNClassifier}
+
+
+class _NotSerialisable(TypeError):
+    pass
+
+
+# ---------------------------------------------------------------- typed JSON
+# JSON has no tuples, no non-string keys, no arrays and no NaN. Values that
+# need them are wrapped in a one-key object whose key starts with "__"; plain
+# objects never have such keys, so decoding is unambiguous.
+def _encode(value):
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        value = float(value)
+        if math.isfinite(value):
+            return value
+        return {"__float__": repr(value)}
+    if isinstance(value, tuple):
+        return {"__tuple__": [_encode(v) for v in value]}
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        if all(isinstance(k, str) and not k.startswith("__") for k in value):
+            return {k: _encode(v) for k, v in value.items()}
+        return {"__dict__": [[_encode(k), _encode(v)] for k, v in value.items()]}
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in _ARRAY_KINDS:
+            raise _NotSerialisable(f"an array of dtype {value.dtype}")
+        return {
+            "__ndarray__": {
+                "dtype": value.dtype.str,
+                "shape": list(value.shape),
+                "values": [_encode(v) for v in value.ravel().tolist()],
+            }
+        }
+    if isinstance(value, type) and _is_torch_optimizer(value):
+        return {"__torch_optim__": value.__name__}
+    raise _NotSerialisable(f"{value!r} (of type {type(value).__name__})")
+
+
+def _is_torch_optimizer(cls):
+    return (
+        issubclass(cls, torch.optim.Optimizer)
+        and getattr(torch.optim, cls.__name__, None) is cls
+    )
+
+
+def _decode(value):
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if not isinstance(value, dict):
+        raise ValueError(f"unexpected JSON value of type {type(value).__name__}")
+    tags = [k for k in value if k.startswith("__")]
+    if not tags:
+        return {k: _decode(v) for k, v in value.items()}
+    if len(value) != 1:
+        raise ValueError(f"malformed tagged object with keys {sorted(value)[:4]}")
+    tag, content = next(iter(value.items()))
+    if tag == "__float__" and content in ("nan", "inf", "-inf"):
+        return float(content)
+    if tag == "__tuple__" and isinstance(content, list):
+        return tuple(_decode(v) for v in content)
+    if tag == "__dict__" and isinstance(content, list):
+        pairs = [_decode(pair) for pair in content]
+        if not all(isinstance(p, list) and len(p) == 2 for p in pairs):
+            raise ValueError("malformed dict entry")
+        return {_hashable(k): v for k, v in pairs}
+    if tag == "__ndarray__" and isinstance(content, dict):
+        return _decode_array(content)
+    if tag == "__torch_optim__" and isinstance(content, str):
+        cls = getattr(torch.optim, content, None)
+        if not (isinstance(cls, type) and _is_torch_optimizer(cls)):
+            raise ValueError(f"{content!r} is not a torch.optim optimizer")
+        return cls
+    raise ValueError(f"unknown tag {tag!r}")
+
+
+def _hashable(key):
+    return tuple(key) if isinstance(key, list) else key
+
+
+def _decode_array(content):
+    dtype = np.dtype(str(content.get("dtype")))
+    if dtype.kind not in _ARRAY_KINDS:
+        raise ValueError(f"arrays of dtype {dtype} are not supported")
+    shape = tuple(int(s) for s in content.get("shape", ()))
+    values = [_decode(v) for v in content.get("values", ())]
+    if any(isinstance(v, list | dict | tuple) for v in values):
+        raise ValueError("array elements must be scalars")
+    if dtype.kind == "O":
+        array = np.empty(len(values), dtype=object)
+        array[:] = values
+    else:
+        array = np.asarray(values, dtype=dtype)
+    return array.reshape(shape)
+
+
+def _dumps(obj):
+    return json.dumps(obj, allow_nan=False, indent=1).encode("utf-8")
+
+
+# -------------------------------------------------------------------- saving
+def save_model(estimator, path):
+    """Save a fitted estimator in a format that runs no code when loaded.
+
+    The file is a zip archive holding the tensors (weights, input scaling,
+    optimiser state) as safetensors and the hyperparameters and fitted
+    attributes as JSON. Unlike ``pickle``/``joblib``, loading it with
+    :func:`load_model` only parses data, so it is fit to share. A model
+    saved on a GPU loads on a CPU-only machine.
+
+    Parameters
+    ----------
+    estimator : RNNRegressor or RNNClassifier
+        A fitted estimator. Every parameter must be plain data: a
+        ``callbacks`` list or a ``random_state`` ``RandomState`` instance
+        cannot be stored safely (set them to ``None`` with ``set_params``
+        first; they only matter while fitting); an ``optimizer`` class is
+        stored by name when it is one of ``torch.optim``'s.
+    path : str, path-like or binary file object
+        Where to write (an existing file is replaced only once the new one
+        is complete).
+
+    Returns
+    -------
+    path : str, path-like or binary file object
+        The ``path`` argument.
+
+    See Also
+    --------
+    load_model : Load a model saved by this function.
+
+    Examples
+    --------
+    >>> import io
+    >>> import numpy as np
+    >>> from sklearn_rnn import RNNRegressor, load_model, save_model
+    >>> X = np.random.RandomState(0).normal(size=(40, 6))
+    >>> reg = RNNRegressor(hidden_size=4, max_iter=2, random_state=0)
+    >>> reg = reg.fit(X, X.sum(axis=1))
+    >>> buffer = io.BytesIO()
+    >>> _ = save_model(reg, buffer)
+    >>> _ = buffer.seek(0)
+    >>> bool(np.array_equal(load_model(buffer).predict(X), reg.predict(X)))
+    True
+    """
+    from safetensors.torch import save as save_tensors
+
+    classes = _estimator_classes()
+    name = type(estimator).__name__
+    if classes.get(name) is not type(estimator):
+        raise TypeError(
+            f"save_model supports {sorted(classes)}, not {type(estimator)!r}; "
+            "use joblib.dump for other objects (and load only trusted pickles)."
+        )
+    check_is_fitted(estimator, "net_")
+    net = estimator.net_
+
+    params = {}
+    for key, value in estimator.get_params(deep=False).items():
+        try:
+            params[key] = _encode(value)
+        except _NotSerialisable as exc:
+            raise ValueError(
+                f"Parameter {key}={value!r} cannot be stored safely: "
+                f"{exc} is not plain data. Set it to a plain value first "
+                f"(e.g. estimator.set_params({key}=None); it is used only while "
+                "fitting), or use pickle/joblib for models you will only load "
+                "yourself."
+            ) from None
+
+    fitted = {}
+    for key, value in vars(estimator).items():
+        if key in params or key in _REBUILT_ATTRIBUTES:
+            continue
+        try:
+            fitted[key] = _encode(value)
+        except _NotSerialisable as exc:
+            raise ValueError(
+                f"Fitted attribute {key} cannot be stored safely: {exc}."
+            ) from None
+
+    tensors = {}
+    for prefix, module in (("module.", net.module_), ("criterion.", net.criterion_)):
+        for key, tensor in module.state_dict().items():
+            tensors[prefix + key] = tensor.detach().cpu().contiguous()
+    optimizers = {}
+    for opt_name in net._optimizers:
+        state = getattr(net, opt_name + "_").state_dict()
+        scalars = {}
+        for index, param_state in state["state"].items():
+            for key, value in param_state.items():
+                if isinstance(value, torch.Tensor):
+                    tensor_key = f"optimizer.{opt_name}.{index}.{key}"
+                    tensors[tensor_key] = value.detach().cpu().contiguous()
+                else:
+                    scalars.setdefault(str(index), {})[key] = _encode(value)
+        try:
+            groups = _encode(state["param_groups"])
+        except _NotSerialisable as exc:
+            raise ValueError(
+                f"The state of optimizer {opt_name!r} cannot be stored: {exc}."
+            ) from None
+        optimizers[opt_name] = {"param_groups": groups, "scalars": scalars}
+
+    history, dropped = _encode_history(net.history)
+    if dropped:
+        warnings.warn(
+            f"History entries {sorted(dropped)} are not plain data and were "
+            "not saved.",
+            UserWarning,
+            stacklevel=2,
+        )
+
+    from . import __version__
+
+    metadata = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "sklearn_rnn_version": __version__,
+        "torch_version": torch.__version__,
+        "estimator": name,
+        "params": params,
+        "fitted": fitted,
+        "optimizers": optimizers,
+    }
+    payload = {
+        _METADATA: _dumps(metadata),
+        _WEIGHTS: save_tensors(tensors),
+        _HISTORY: _dumps(history),
+    }
+    if hasattr(path, "write"):
+        _write_zip(path, payload)
+        return path
+    directory = os.path.dirname(os.path.abspath(os.fspath(path)))
+    handle, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            _write_zip(file, payload)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return path
+
+
+def _write_zip(file, payload):
+    with zipfile.ZipFile(file, "w") as archive:
+        for entry, data in payload.items():
+            # Raw floats barely compress; JSON does.
+            method = zipfile.ZIP_STORED if entry == _WEIGHTS else zipfile.ZIP_DEFLATED
+            archive.writestr(entry, data, compress_type=method)
+
+
+def _encode_history(history):
+    dropped = set()
+
+    def clean(row):
+        out = {}
+        for key, value in row.items():
+            if key == "batches":
+                out[key] = [clean(batch) for batch in value]
+                continue
+            try:
+                out[key] = _encode(value)
+            except _NotSerialisable:
+                dropped.add(key)
+        return out
+
+    return [clean(row) for row in history], dropped
+
+
+# ------------------------------------------------------------------- loading
+def load_model(path, *, device=None):
+    """Load a model written by :func:`save_model`, without running any code.
+
+    The estimator and its skorch net are rebuilt from the stored parameters
+    (no training) and the stored tensors are copied in. Nothing is
+    unpickled: a file that is not a valid model (corrupted, truncated, a
+    pickle in place of the weights, ...) raises ``ValueError``.
+
+    Parameters
+    ----------
+    path : str, path-like or binary file object
+        A file written by :func:`save_model`.
+    device : str or None, default=None
+        Torch device to load onto. ``None`` keeps the device the model was
+        saved from when it exists here and otherwise uses the CPU, so a
+        model trained on a GPU loads on a CPU-only machine. The result is in
+        ``device_``; the ``device`` parameter keeps its saved value.
+
+    Returns
+    -------
+    estimator : RNNRegressor or RNNClassifier
+        The fitted estimator, predicting as the saved one did. Training can
+        continue with ``warm_start=True`` or ``partial_fit`` (the optimiser
+        state is restored too).
+
+    See Also
+    --------
+    save_model : Write the file.
+
+    Examples
+    --------
+    >>> import io
+    >>> import numpy as np
+    >>> from sklearn_rnn import RNNClassifier, load_model, save_model
+    >>> X = np.random.RandomState(0).normal(size=(40, 5, 2))
+    >>> y = np.where(X[:, :, 0].sum(axis=1) > 0, "pos", "neg")
+    >>> clf = RNNClassifier(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+    >>> buffer = io.BytesIO()
+    >>> _ = save_model(clf, buffer)
+    >>> _ = buffer.seek(0)
+    >>> loaded = load_model(buffer, device="cpu")
+    >>> loaded.classes_.tolist(), loaded.device_
+    (['neg', 'pos'], 'cpu')
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            missing = {_METADATA, _WEIGHTS} - names
+            if missing:
+                raise ValueError(f"entries {sorted(missing)} are missing")
+            metadata_bytes = archive.read(_METADATA)
+            weight_bytes = archive.read(_WEIGHTS)
+            history_bytes = archive.read(_HISTORY) if _HISTORY in names else b"[]"
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError,
+            ValueError) as exc:
+        if isinstance(exc, FileNotFoundError | IsADirectoryError):
+            raise
+        raise ValueError(
+            f"{_describe(path)} is not a valid sklearn-rnn model file "
+            f"(save_model writes a zip archive): {exc}"
+        ) from exc
+    try:
+        return _restore(metadata_bytes, weight_bytes, history_bytes, device)
+    except _InvalidModel as exc:
+        raise ValueError(
+            f"{_describe(path)} is not a valid sklearn-rnn model file: {exc}"
+        ) from None
+
+
+class _InvalidModel(Exception):
+    pass
+
+
+def _describe(path):
+    if hasattr(path, "read"):
+        return "The file object"
+    return repr(os.fspath(path))
+
+
+def _restore(metadata_bytes, weight_bytes, history_bytes, device):
+    from safetensors import SafetensorError
+    from safetensors.torch import load as load_tensors
+    from skorch.history import History
+
+    from ._base import _resolve_device
+
+    try:
+        metadata = json.loads(metadata_bytes.decode("utf-8"))
+        history = _decode(json.loads(history_bytes.decode("utf-8")))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise _InvalidModel(f"unreadable JSON ({exc})") from None
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
+        raise _InvalidModel("the metadata does not name the sklearn-rnn format")
+    version = metadata.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise _InvalidModel(
+            f"format version {version!r} is newer than this sklearn-rnn "
+            f"supports ({FORMAT_VERSION}); upgrade sklearn-rnn"
+        )
+    classes = _estimator_classes()
+    cls = classes.get(metadata.get("estimator"))
+    if cls is None:
+        raise _InvalidModel(f"unknown estimator {metadata.get('estimator')!r}")
+    try:
+        tensors = load_tensors(weight_bytes)
+    except (SafetensorError, ValueError, RuntimeError) as exc:
+        raise _InvalidModel(
+            f"{_WEIGHTS} is not a safetensors file ({exc}); it was not loaded"
+        ) from None
+
+    try:
+        params = _decode(metadata["params"])
+        fitted = _decode(metadata["fitted"])
+        optimizers = metadata.get("optimizers", {})
+        if not (isinstance(params, dict) and isinstance(fitted, dict)
+                and isinstance(optimizers, dict) and isinstance(history, list)):
+            raise ValueError("params, fitted and optimizers must be objects")
+        estimator = cls(**params)
+        estimator._validate_params()
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _InvalidModel(f"invalid parameters ({exc})") from None
+
+    param_names = set(params)
+    for key, value in fitted.items():
+        if (
+            not _ATTRIBUTE_NAME.match(key)
+            or key in param_names
+            or key in _REBUILT_ATTRIBUTES
+            or hasattr(cls, key)
+        ):
+            raise _InvalidModel(f"unexpected fitted attribute {key!r}")
+        setattr(estimator, key, value)
+    required = ["n_input_features_", "_n_outputs", "device_"]
+    if cls is classes["RNNClassifier"]:
+        required.append("classes_")
+    else:
+        required += ["_target_mean", "_target_scale", "_target_ndim"]
+    absent = [key for key in required if key not in fitted]
+    if absent:
+        raise _InvalidModel(f"fitted attributes {absent} are missing")
+
+    if device is None:
+        saved = fitted["device_"]
+        device = saved if _device_is_usable(saved) else "cpu"
+    else:
+        device = _resolve_device(device)
+    estimator.device_ = device
+    try:
+        net = _rebuild_net(estimator, device, tensors)
+        _load_optimizers(net, optimizers, tensors)
+    except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as exc:
+        raise _InvalidModel(f"the weights do not fit the model ({exc})") from None
+    net.history = History(history)
+    estimator.net_ = net
+    return estimator
+
+
+def _device_is_usable(device):
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError):
+        return False
+    if parsed.type == "cpu":
+        return True
+    if parsed.type == "cuda":
+        return torch.cuda.is_available() and (
+            parsed.index is None or parsed.index < torch.cuda.device_count()
+        )
+    if parsed.type == "mps":
+        return torch.backends.mps.is_available()
+    return False
+
+
+def _rebuild_net(estimator, device, tensors):
+    from ._classifier import RNNClassifier
+
+    n_features = int(estimator.n_input_features_)
+    if isinstance(estimator, RNNClassifier):
+        from sklearn.preprocessing import LabelEncoder
+
+        encoder = LabelEncoder()
+        encoder.classes_ = estimator.classes_
+        estimator._encoder = encoder
+        # _criterion derives class weights from the training labels, which
+        # are not stored: one label per class builds the right shapes and
+        # the stored criterion state then sets the actual weights.
+        estimator._y_for_weights = np.arange(len(estimator.classes_))
+    try:
+        net = estimator._build_net(
+            int(estimator._n_outputs),
+            device,
+            0,
+            estimator.early_stopping,
+            np.zeros(n_features),
+            np.ones(n_features),
+        )
+    finally:
+        if isinstance(estimator, RNNClassifier):
+            del estimator._y_for_weights
+
+    module_state = _with_prefix(tensors, "module.")
+    # The stored hyperparameters decide the module's size: check them
+    # against the stored tensors on the meta device (no memory) before
+    # allocating anything, so a doctored file cannot ask for terabytes.
+    with torch.device("meta"):
+        skeleton = net.module(**net.get_params_for("module"))
+    expected = {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
+    found = {k: tuple(v.shape) for k, v in module_state.items()}
+    if expected != found:
+        mismatched = sorted(set(expected) ^ set(found)) or sorted(
+            k for k in expected if expected[k] != found[k]
+        )
+        raise ValueError(f"module tensors differ from the parameters: {mismatched}")
+
+    fork_devices = [torch.device(device)] if device.startswith("cuda") else []
+    # Initialising draws random weights that are overwritten at once; the
+    # caller's global torch random state must not move.
+    with torch.random.fork_rng(devices=fork_devices):
+        net.initialize()
+    net.module_.load_state_dict(module_state, strict=True)
+    net.criterion_.load_state_dict(_with_prefix(tensors, "criterion."), strict=True)
+    return net
+
+
+def _with_prefix(tensors, prefix):
+    return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+
+
+def _load_optimizers(net, optimizers, tensors):
+    for opt_name in net._optimizers:
+        stored = optimizers.get(opt_name)
+        if stored is None:
+            continue
+        groups = _decode(stored["param_groups"])
+        state = {}
+        for key, value in _with_prefix(tensors, f"optimizer.{opt_name}.").items():
+            index, _, field = key.partition(".")
+            state.setdefault(int(index), {})[field] = value
+        for index, fields in stored.get("scalars", {}).items():
+            state.setdefault(int(index), {}).update(_decode(fields))
+        getattr(net, opt_name + "_").load_state_dict(
+            {"state": state, "param_groups": groups}
+        )
+
