@@ -4,9 +4,11 @@
 """
 
 from ._classifier import RNNClassifier
+from ._forecast import recursive_forecast
 from ._persistence import load_model, save_model
 from ._plotting import plot_loss_curve
 from ._regressor import RNNRegressor
+from ._window import SlidingWindowTransformer, make_windows
 
 __version__ = "0.1.0"
 
@@ -16,5 +18,8 @@ __all__ = [
     "save_model",
     "load_model",
     "plot_loss_curve",
+    "SlidingWindowTransformer",
+    "make_windows",
+    "recursive_forecast",
     "__version__",
 ]
