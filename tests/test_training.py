@@ -351,6 +351,14 @@ def test_warm_start_continues_training(series):
     assert reg.loss_curve_[3] < first_curve[0]
 
 
+@pytest.mark.xfail(strict=True, raises=ValueError, reason=WARM_START_BUG)
+def test_warm_start_runs_the_current_max_iter(series):
+    X, y = series
+    reg = RNNRegressor(**FAST, max_iter=3, warm_start=True).fit(X, y)
+    reg.set_params(max_iter=2).fit(X, y)
+    assert reg.n_iter_ == 5
+
+
 def test_partial_fit_first_call_trains_one_epoch(labelled):
     X, y = labelled
     reg = RNNRegressor(**FAST).partial_fit(X, (y == "up").astype(float))
@@ -462,6 +470,18 @@ def test_non_finite_loss_stops_with_a_clear_error(series):
     # No model that predicts NaN is left behind.
     with pytest.raises(NotFittedError):
         reg.predict(X)
+
+
+@pytest.mark.xfail(strict=True, raises=ValueError, reason=WARM_START_BUG)
+def test_divergence_while_continuing_keeps_the_previous_model(series):
+    X, y = series
+    reg = RNNRegressor(**FAST, max_iter=3, warm_start=True,
+                       callbacks=[PoisonWeights(4)]).fit(X, y)
+    before = reg.predict(X)
+    with pytest.raises(FloatingPointError, match="epoch 4"):
+        reg.fit(X, y)
+    np.testing.assert_array_equal(reg.predict(X), before)
+    assert reg.n_iter_ == len(reg.net_.history) == 3
 
 
 def test_a_too_large_learning_rate_diverges_with_the_remedy(series):
