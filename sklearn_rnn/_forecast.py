@@ -7,7 +7,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._window import _as_array, _column_index
+from ._window import SlidingWindowTransformer, _as_array, _column_index
 
 __all__ = ["recursive_forecast"]
 
@@ -46,6 +46,14 @@ def recursive_forecast(estimator, window, n_steps, *, target=None,
           estimator receives ``(1, T, n_features)`` (as from
           ``make_windows(df, T, target=...)``), or ``(1, T * n_features)``
           with ``flatten=True``.
+
+        - a :class:`~sklearn.pipeline.Pipeline` that windows rows itself
+          with :class:`SlidingWindowTransformer` receives the window as rows,
+          ``(T, n_features)`` (a 1-D window as one column), and its
+          prediction for the last row is the forecast: fit it on the rows of
+          the series with the next value as target
+          (``fit(series[:-1], series[1:])``) and give a window of at least
+          its ``window_size`` rows.
 
         A prediction of ``k > 1`` values per window (a direct multi-step model
         fitted on ``horizon=k``) feeds all ``k`` back at once. With
@@ -140,12 +148,21 @@ def recursive_forecast(estimator, window, n_steps, *, target=None,
 
     per_step = _final_estimator(estimator)
     sequence_output = bool(getattr(per_step, "return_sequences", False))
+    takes_rows = _windows_rows(estimator)
     done = 0
     while done < n_steps:
-        model_input = buffer[done : done + length][None]
-        if flatten and model_input.ndim == 3:
-            model_input = model_input.reshape(1, -1)
-        block = _next_values(estimator.predict(model_input), sequence_output)
+        model_input = buffer[done : done + length]
+        if takes_rows:
+            model_input = model_input.reshape(length, -1)
+        else:
+            model_input = model_input[None]
+            if flatten and model_input.ndim == 3:
+                model_input = model_input.reshape(1, -1)
+        prediction = np.asarray(estimator.predict(model_input), dtype=np.float64)
+        if takes_rows and prediction.ndim >= 1:
+            # One prediction per row: the last row's is the next value.
+            prediction = prediction[-1:]
+        block = _next_values(prediction, sequence_output)
         block = block[: n_steps - done]
         if column is None:
             buffer[length + done : length + done + block.size] = block
@@ -181,6 +198,16 @@ def _check_future(future_features, n_steps, n_features, column):
     return future
 
 
+def _windows_rows(estimator):
+    """Whether ``estimator`` is a pipeline that windows the rows it gets."""
+    if not isinstance(estimator, Pipeline):
+        return False
+    return any(
+        isinstance(step, SlidingWindowTransformer) or _windows_rows(step)
+        for _, step in estimator.steps
+    )
+
+
 def _final_estimator(estimator):
     while isinstance(estimator, Pipeline):
         estimator = estimator[-1]
@@ -189,13 +216,11 @@ def _final_estimator(estimator):
 
 def _next_values(prediction, sequence_output):
     """The forecast values in one window's prediction, as a 1-D array."""
-    prediction = np.asarray(prediction, dtype=np.float64)
     if prediction.ndim == 0 or prediction.shape[0] != 1:
         raise ValueError(
             f"The estimator returned predictions of shape {prediction.shape} for "
             "one window; recursive_forecast needs a model that maps one window "
-            "to the next value(s), as fitted on make_windows (a pipeline that "
-            "windows the rows itself predicts one value per row instead)."
+            "to the next value(s), as fitted on make_windows."
         )
     values = prediction[0]
     if sequence_output:
