@@ -107,6 +107,7 @@ def recursive_forecast(estimator, window, n_steps, *, target=None,
     """
     check_is_fitted(estimator)
     columns = getattr(window, "columns", None)
+    window_frame = window if columns is not None else None
     if getattr(window, "ndim", None) == 1 and hasattr(window, "to_numpy"):
         window = window.to_numpy()
     if not hasattr(window, "ndim"):
@@ -154,6 +155,9 @@ def recursive_forecast(estimator, window, n_steps, *, target=None,
         model_input = buffer[done : done + length]
         if takes_rows:
             model_input = model_input.reshape(length, -1)
+            if columns is not None:
+                # Rows keep the DataFrame columns the pipeline was fitted on.
+                model_input = _like_frame(window_frame, model_input, columns)
         else:
             model_input = model_input[None]
             if flatten and model_input.ndim == 3:
@@ -206,6 +210,13 @@ def _windows_rows(estimator):
         isinstance(step, SlidingWindowTransformer) or _windows_rows(step)
         for _, step in estimator.steps
     )
+
+
+def _like_frame(frame, values, columns):
+    """``values`` as a pandas DataFrame when ``frame`` is one, else as is."""
+    if not type(frame).__module__.startswith("pandas"):
+        return values
+    return type(frame)(values, columns=list(columns))
 
 
 def _final_estimator(estimator):

@@ -243,3 +243,18 @@ def test_recursive_forecast_with_a_pipeline_that_windows_rows(sine, final):
     assert mse < tolerance * np.var(clean)
     # A 2-D one-column window is the same series.
     assert_allclose(recursive_forecast(model, window[:, None], 30), forecast)
+
+
+def test_pipeline_fitted_on_a_dataframe_gets_the_window_as_a_dataframe(recwarn):
+    df = _exogenous_series()
+    train = df.iloc[:250]
+    model = make_pipeline(
+        StandardScaler(), SlidingWindowTransformer(3, flatten=True), Ridge(1e-8)
+    )
+    model.fit(train.iloc[:-1], train["y"].iloc[1:])
+    future = df.iloc[250:260]
+    forecast = recursive_forecast(model, train.iloc[-5:], 10, target="y",
+                                  future_features=future)
+    assert_allclose(forecast, future["y"].to_numpy(), atol=1e-3)
+    # No "fitted with feature names" warning: the columns travel along.
+    assert not [w for w in recwarn if "feature names" in str(w.message)]
