@@ -142,7 +142,8 @@ def _hashable(key):
 
 def _decode_array(content):
     dtype = np.dtype(str(content.get("dtype")))
-    if dtype.kind not in _ARRAY_KINDS:
+    # A bounded item size: doctored string dtypes must not allocate GBs.
+    if dtype.kind not in _ARRAY_KINDS or dtype.itemsize > 4096:
         raise ValueError(f"arrays of dtype {dtype} are not supported")
     shape = tuple(int(s) for s in content.get("shape", ()))
     values = [_decode(v) for v in content.get("values", ())]

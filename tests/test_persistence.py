@@ -261,6 +261,10 @@ def _set(path, value):
         (_set(["fitted", "predict"], 1), "unexpected fitted attribute"),
         (_set(["fitted", "__class__"], 1), "malformed tagged object"),
         (lambda meta: meta["fitted"].pop("_target_mean"), "are missing"),
+        (_set(["fitted", "_target_mean"],
+               {"__ndarray__": {"dtype": "<U100000", "shape": [1],
+                                "values": ["x"]}}),
+         "not supported"),
     ],
 )
 def test_doctored_metadata_is_refused(data, tmp_path, edit, message):
@@ -358,10 +362,14 @@ def test_training_continues_after_load_as_it_would_have(data, tmp_path):
     np.testing.assert_array_equal(loaded.predict(X), reg.predict(X))
 
 
-@pytest.mark.parametrize("dump, load", [
-    (pickle.dumps, pickle.loads),
-    (lambda est: _joblib_bytes(est), lambda blob: joblib.load(io.BytesIO(blob))),
-])
+@pytest.mark.parametrize(
+    "dump, load",
+    [
+        (pickle.dumps, pickle.loads),
+        (lambda est: _joblib_bytes(est), lambda blob: joblib.load(io.BytesIO(blob))),
+    ],
+    ids=["pickle", "joblib"],
+)
 def test_pickle_and_joblib_round_trips_predict_identically(data, dump, load):
     X, y, labels = data
     reg = RNNRegressor(**FAST, verbose=1).fit(X, y)
