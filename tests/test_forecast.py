@@ -44,8 +44,10 @@ def test_recursive_forecast_with_an_rnn_learns_the_sine(sine):
     model = RNNRegressor(**FAST).fit(X, y)
     forecast = recursive_forecast(model, noisy[N_TRAIN - WINDOW : N_TRAIN], 40)
     assert forecast.shape == (40,)
+    # Two periods ahead, errors compound: 10x below the constant forecast's
+    # error (seeds 0-4 give 0.001 to 0.03 of it).
     mse = np.mean((forecast - clean[N_TRAIN : N_TRAIN + 40]) ** 2)
-    assert mse < 0.05 * np.var(clean)
+    assert mse < 0.1 * np.var(clean)
 
 
 def test_direct_multi_output_rnn_learns_the_sine(sine):
