@@ -70,11 +70,11 @@ def recursive_forecast(estimator, window, n_steps, *, target=None,
         into. May be None for a single column.
     future_features : array-like of shape (n_steps, n_features), default=None
         For a 2-D ``window`` with more than one column: the values of the
-        other columns over the forecast steps (calendar features, planned
-        inputs, ...), which the model cannot forecast itself. The ``target``
-        column of it is ignored (it may be NaN). Without known future values
-        of the other features, a recursive forecast is not defined: use a
-        direct model instead.
+        other columns (in the window's column order) over the forecast steps
+        (calendar features, planned inputs, ...), which the model cannot
+        forecast itself. Its ``target`` column is ignored (it may be NaN).
+        Without known future values of the other features, a recursive
+        forecast is not defined: use a direct model instead.
     flatten : bool, default=False
         Pass a 2-D ``window`` flattened time-major, ``(1, T * n_features)``:
         the layout of ``SlidingWindowTransformer(flatten=True)`` and of
@@ -106,10 +106,13 @@ def recursive_forecast(estimator, window, n_steps, *, target=None,
     True
     """
     check_is_fitted(estimator)
-    columns = getattr(window, "columns", None)
-    window_frame = window if columns is not None else None
-    if getattr(window, "ndim", None) == 1 and hasattr(window, "to_numpy"):
+    if getattr(window, "ndim", None) == 1 and hasattr(window, "to_frame"):
+        # A named Series is a one-column frame, and keeps its name.
+        window_frame = window.to_frame()
         window = window.to_numpy()
+    else:
+        window_frame = window if hasattr(window, "columns") else None
+    columns = getattr(window_frame, "columns", None)
     if not hasattr(window, "ndim"):
         window = _as_array(window)
     ndim = window.ndim

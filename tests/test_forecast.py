@@ -260,3 +260,16 @@ def test_pipeline_fitted_on_a_dataframe_gets_the_window_as_a_dataframe(recwarn):
     assert_allclose(forecast, future["y"].to_numpy(), atol=1e-3)
     # No "fitted with feature names" warning: the columns travel along.
     assert not [w for w in recwarn if "feature names" in str(w.message)]
+
+
+def test_pipeline_fitted_on_a_named_series_gets_the_window_with_its_name(
+    sine, recwarn
+):
+    _, clean = sine
+    rows = pd.Series(clean[:N_TRAIN], name="wave")
+    model = make_pipeline(SlidingWindowTransformer(6, flatten=True), Ridge(1e-8))
+    model.fit(rows.iloc[:-1].to_frame(), rows.iloc[1:])
+    forecast = recursive_forecast(model, rows.iloc[-6:], 10)
+    # The padded first rows are fitted too, hence not an exact recursion.
+    assert_allclose(forecast, clean[N_TRAIN : N_TRAIN + 10], atol=0.05)
+    assert not [w for w in recwarn if "feature names" in str(w.message)]
