@@ -1,5 +1,6 @@
 """Shared estimator: parameters, validation, building and fitting the skorch net."""
 
+import copy
 import warnings
 from numbers import Integral, Real
 
@@ -14,10 +15,12 @@ from sklearn.utils.validation import (
     validate_data,
 )
 from skorch.callbacks import (
+    Callback,
     EarlyStopping,
     GradientNormClipping,
     LRScheduler,
 )
+from skorch.helper import predefined_split
 
 from ._callbacks import EpochProgressBar, StopOnNonFiniteLoss, ValidationScore
 from ._module import CELLS, POOLINGS, RecurrentNetwork
@@ -40,6 +43,12 @@ OPTIMIZERS = {
 # Rows per forward pass at predict time: large enough to amortise Python
 # overhead, small enough to keep memory bounded for millions of sequences.
 PREDICT_BATCH_SIZE = 4096
+
+
+_INT_PARAMS = ("hidden_size", "num_layers", "max_iter", "batch_size",
+               "n_iter_no_change")
+_FLOAT_PARAMS = ("dropout", "learning_rate_init", "momentum", "alpha",
+                 "clip_grad_norm", "validation_fraction", "tol")
 
 
 def _resolve_device(device):
@@ -202,13 +211,49 @@ class BaseRNN(BaseEstimator):
             )
         return batch
 
+    def _check_extra_params(self):
+        """What ``_parameter_constraints`` cannot express."""
+        for name in _INT_PARAMS + _FLOAT_PARAMS:
+            if isinstance(getattr(self, name), bool | np.bool_):
+                raise TypeError(
+                    f"{name} must be a number, got the boolean "
+                    f"{getattr(self, name)!r}."
+                )
+        for size in self.head_hidden_sizes:
+            if (isinstance(size, bool | np.bool_) or not isinstance(size, Integral)
+                    or size < 1):
+                raise ValueError(
+                    "head_hidden_sizes must contain positive integers, got "
+                    f"{tuple(self.head_hidden_sizes)!r}."
+                )
+        if isinstance(self.optimizer, type) and not issubclass(
+            self.optimizer, torch.optim.Optimizer
+        ):
+            raise TypeError(
+                "optimizer must be one of 'adam', 'adamw', 'sgd', 'rmsprop' or a "
+                f"torch.optim.Optimizer subclass, got {self.optimizer!r}."
+            )
+        for item in self.callbacks or []:
+            callback = item[1] if isinstance(item, tuple) and len(item) == 2 else item
+            named_ok = not isinstance(item, tuple) or isinstance(item[0], str)
+            if not isinstance(callback, Callback) or not named_ok:
+                raise TypeError(
+                    "callbacks must be a list of skorch callbacks or (name, "
+                    f"callback) tuples, got {item!r}."
+                )
+
     # -------------------------------------------------------------- building
     def _build_net(self, n_outputs, device, seed, has_validation, mean, scale):
         optimizer = self.optimizer
-        optimizer_kwargs = {"weight_decay": self.alpha}
+        # MLPRegressor's alpha: the L2 term is divided by the batch size, so
+        # an alpha tuned for an MLP means the same here.
+        optimizer_kwargs = {}
+        if self.alpha > 0:
+            # Only when asked: some optimizers (LBFGS) take no weight_decay.
+            optimizer_kwargs["weight_decay"] = float(self.alpha) / int(self.batch_size)
         if isinstance(optimizer, str):
             if optimizer == "sgd":
-                optimizer_kwargs["momentum"] = self.momentum
+                optimizer_kwargs["momentum"] = float(self.momentum)
             optimizer = OPTIMIZERS[optimizer]
         monitor = "valid_loss" if has_validation else "train_loss"
         criterion, criterion_kwargs = self._criterion()
@@ -220,8 +265,8 @@ class BaseRNN(BaseEstimator):
                 "early_stopping",
                 EarlyStopping(
                     monitor=monitor,
-                    patience=self.n_iter_no_change,
-                    threshold=self.tol,
+                    patience=int(self.n_iter_no_change),
+                    threshold=float(self.tol),
                     threshold_mode="abs",
                     load_best=has_validation,
                     sink=_silent,
@@ -230,7 +275,7 @@ class BaseRNN(BaseEstimator):
         )
         if self.clip_grad_norm is not None:
             callbacks.append(
-                ("clip_grad_norm", GradientNormClipping(self.clip_grad_norm))
+                ("clip_grad_norm", GradientNormClipping(float(self.clip_grad_norm)))
             )
         if self.learning_rate == "adaptive":
             # As MLP's 'adaptive': divide the rate by 5 when the monitored
@@ -243,7 +288,7 @@ class BaseRNN(BaseEstimator):
                         monitor=monitor,
                         factor=0.2,
                         patience=1,
-                        threshold=self.tol,
+                        threshold=float(self.tol),
                         threshold_mode="abs",
                     ),
                 )
@@ -252,7 +297,7 @@ class BaseRNN(BaseEstimator):
             callbacks.append(
                 (
                     "lr_schedule",
-                    LRScheduler(policy="CosineAnnealingLR", T_max=self.max_iter),
+                    LRScheduler(policy="CosineAnnealingLR", T_max=int(self.max_iter)),
                 )
             )
         if self.verbose == 1:
@@ -264,26 +309,26 @@ class BaseRNN(BaseEstimator):
             module__input_size=self.n_input_features_,
             module__output_size=n_outputs,
             module__cell=self.cell,
-            module__hidden_size=self.hidden_size,
-            module__num_layers=self.num_layers,
+            module__hidden_size=int(self.hidden_size),
+            module__num_layers=int(self.num_layers),
             module__bidirectional=self.bidirectional,
-            module__dropout=self.dropout,
+            module__dropout=float(self.dropout),
             module__nonlinearity=self.nonlinearity,
             module__pooling=self.pooling,
-            module__head_hidden_sizes=tuple(self.head_hidden_sizes),
+            module__head_hidden_sizes=tuple(int(v) for v in self.head_hidden_sizes),
             module__return_sequences=getattr(self, "return_sequences", False),
             module__input_mean=[float(v) for v in mean],
             module__input_scale=[float(v) for v in scale],
             criterion=criterion,
             **{f"criterion__{k}": v for k, v in criterion_kwargs.items()},
             optimizer=optimizer,
-            lr=self.learning_rate_init,
+            lr=float(self.learning_rate_init),
             **{f"optimizer__{k}": v for k, v in optimizer_kwargs.items()},
-            max_epochs=self.max_iter,
-            batch_size=self.batch_size,
+            max_epochs=int(self.max_iter),
+            batch_size=int(self.batch_size),
             iterator_train__shuffle=self.shuffle,
             iterator_train__seed=seed,
-            train_split=TailSplit(self.validation_fraction) if has_validation
+            train_split=TailSplit(float(self.validation_fraction)) if has_validation
             else None,
             callbacks=callbacks,
             device=device,
@@ -291,26 +336,37 @@ class BaseRNN(BaseEstimator):
         )
 
     # --------------------------------------------------------------- fitting
-    def _fit(self, X, y, sample_weight=None, *, incremental=False, classes=None):
+    def _fit(self, X, y, sample_weight=None, *, incremental=False, classes=None,
+             X_val=None, y_val=None, sample_weight_val=None):
         self._validate_params()
-        for size in self.head_hidden_sizes:
-            if not isinstance(size, Integral) or size < 1:
-                raise ValueError(
-                    "head_hidden_sizes must contain positive integers, got "
-                    f"{tuple(self.head_hidden_sizes)!r}."
-                )
+        self._check_extra_params()
+        if (X_val is None) != (y_val is None):
+            raise ValueError("X_val and y_val must be passed together.")
+        if X_val is not None and not self.early_stopping:
+            raise ValueError(
+                "X_val and y_val are passed to fit while early_stopping is "
+                "False. When passing X_val and y_val to fit, set "
+                "early_stopping=True."
+            )
         continuing = (incremental or self.warm_start) and hasattr(self, "net_")
         batch = self._validate_X(X, reset=not continuing)
         n_samples = len(batch)
         if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed.")
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target "
+                "y is None."
+            )
         target = self._encode_target(
             y, n_samples, reset=not continuing, classes=classes, batch=batch
         )
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
-                sample_weight, batch.values[:, 0, 0], dtype=np.float32
+                sample_weight, batch.values[:, 0, 0], dtype=np.float32,
+                ensure_non_negative=True,
             )
+        validation = None
+        if X_val is not None:
+            validation = self._validation_set(X_val, y_val, sample_weight_val)
         has_validation = self.early_stopping and not incremental
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -327,21 +383,66 @@ class BaseRNN(BaseEstimator):
         else:
             net = self.net_
             device = self.device_
-            net.set_params(iterator_train__seed=seed)
+            # Plain attribute: skorch's set_params rejects iterator params
+            # on an initialised net ("Something went wrong").
+            net.iterator_train__seed = seed
+            # A diverging continuation must not leave NaN weights in the
+            # model the caller already had.
+            backup = _training_state(net)
+        sequence_targets = getattr(self, "return_sequences", False)
+        if validation is not None:
+            net.train_split = predefined_split(as_dataset(
+                *validation, device=device, sequence_targets=sequence_targets
+            ))
+        elif has_validation:
+            net.train_split = TailSplit(self.validation_fraction)
         dataset = as_dataset(
             batch, target, sample_weight, device=device,
-            sequence_targets=getattr(self, "return_sequences", False),
+            sequence_targets=sequence_targets,
         )
         fork_devices = [torch.device(device)] if device.startswith("cuda") else []
         with torch.random.fork_rng(devices=fork_devices):
             torch.manual_seed(seed)
             if not continuing:
                 net.initialize()
-            net.partial_fit(dataset, None, epochs=1 if incremental else None)
+            try:
+                # max_iter is read on every fit, so warm_start honours a
+                # changed value, as scikit-learn's MLP does.
+                net.partial_fit(dataset, None,
+                                epochs=1 if incremental else int(self.max_iter))
+            except FloatingPointError:
+                if continuing:
+                    _restore_training_state(net, backup)
+                raise
+            finally:
+                if validation is not None:
+                    # Do not keep X_val alive (and pickled) inside net_.
+                    net.train_split = TailSplit(self.validation_fraction)
+        # Predict-ready: _forward never toggles the mode, so concurrent
+        # predicts cannot switch dropout back on under one another (skorch
+        # switches back to training mode on the next fit).
+        net.module_.eval()
         self.net_ = net
         self.device_ = device
         self._record_history()
         return self
+
+    def _validation_set(self, X_val, y_val, sample_weight_val):
+        """Validate explicit validation data against the training fit."""
+        batch = self._validate_X(X_val, reset=False)
+        # class_weight is computed from the training labels kept here.
+        train_labels = getattr(self, "_y_for_weights", None)
+        target = self._encode_target(
+            y_val, len(batch), reset=False, classes=None, batch=batch
+        )
+        if train_labels is not None:
+            self._y_for_weights = train_labels
+        if sample_weight_val is not None:
+            sample_weight_val = _check_sample_weight(
+                sample_weight_val, batch.values[:, 0, 0], dtype=np.float32,
+                ensure_non_negative=True,
+            )
+        return batch, target, sample_weight_val
 
     def _record_history(self):
         history = self.net_.history
@@ -357,6 +458,13 @@ class BaseRNN(BaseEstimator):
                 float(row.get("valid_score", np.nan)) for row in rows_with_valid
             ]
             best = int(np.argmin(self.validation_loss_curve_))
+            stopper = dict(self.net_.callbacks_).get("early_stopping")
+            kept = getattr(stopper, "best_epoch_", 0)
+            epochs = [row["epoch"] for row in rows_with_valid]
+            if kept in epochs:
+                # The epoch whose weights EarlyStopping restored: it ignores
+                # improvements smaller than tol, so it can precede the argmin.
+                best = epochs.index(kept)
             self.best_validation_score_ = self.validation_scores_[best]
             self.best_iteration_ = best + 1
         else:
@@ -381,26 +489,23 @@ class BaseRNN(BaseEstimator):
             # Sorting by length keeps each forward batch's padding minimal.
             order = torch.argsort(dataset.lengths, stable=True)
         module = self.net_.module_
+        if module.training:
+            module.eval()
         outputs = []
-        was_training = module.training
-        module.eval()
-        try:
-            with torch.inference_mode():
-                for start in range(0, n, PREDICT_BATCH_SIZE):
-                    if order is None:
-                        index = slice(start, start + PREDICT_BATCH_SIZE)
-                    else:
-                        index = order[start : start + PREDICT_BATCH_SIZE]
-                    Xi, _ = dataset.take(index)
-                    out = module(Xi["X"], Xi.get("lengths")).float()
-                    if out.dim() == 3 and out.shape[1] < dataset.X.shape[1]:
-                        # Chunks are trimmed to their longest sequence;
-                        # re-pad per-step outputs to the common length.
-                        missing = dataset.X.shape[1] - out.shape[1]
-                        out = torch.nn.functional.pad(out, (0, 0, 0, missing))
-                    outputs.append(out.cpu())
-        finally:
-            module.train(was_training)
+        with torch.inference_mode():
+            for start in range(0, n, PREDICT_BATCH_SIZE):
+                if order is None:
+                    index = slice(start, start + PREDICT_BATCH_SIZE)
+                else:
+                    index = order[start : start + PREDICT_BATCH_SIZE]
+                Xi, _ = dataset.take(index)
+                out = module(Xi["X"], Xi.get("lengths")).float()
+                if out.dim() == 3 and out.shape[1] < dataset.X.shape[1]:
+                    # Chunks are trimmed to their longest sequence;
+                    # re-pad per-step outputs to the common length.
+                    missing = dataset.X.shape[1] - out.shape[1]
+                    out = torch.nn.functional.pad(out, (0, 0, 0, missing))
+                outputs.append(out.cpu())
         out = torch.cat(outputs)
         if order is not None:
             out = out[torch.argsort(order)]
@@ -425,6 +530,24 @@ def _ndim_of(X):
             except (TypeError, ValueError):
                 ndim = 0
     return ndim
+
+
+def _training_state(net):
+    return (
+        copy.deepcopy(net.module_.state_dict()),
+        [copy.deepcopy(getattr(net, name + "_").state_dict())
+         for name in net._optimizers],
+        len(net.history),
+    )
+
+
+def _restore_training_state(net, state):
+    module_state, optimizer_states, n_epochs = state
+    net.module_.load_state_dict(module_state)
+    for name, optimizer_state in zip(net._optimizers, optimizer_states,
+                                     strict=True):
+        getattr(net, name + "_").load_state_dict(optimizer_state)
+    del net.history[n_epochs:]
 
 
 def _silent(*args, **kwargs):

@@ -186,7 +186,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             )
 
     # ------------------------------------------------------------ fit/predict
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
+            sample_weight_val=None):
         """Fit the network to sequences ``X`` and labels ``y``.
 
         Parameters
@@ -198,13 +199,24 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sequence weights of the loss.
+        X_val : array-like or list of arrays, default=None
+            Validation sequences for early stopping, used instead of the
+            ``validation_fraction`` tail (needs ``early_stopping=True``). In
+            a ``Pipeline``, ``Pipeline(..., transform_input=["X_val"])``
+            transforms them as ``X``; the names are scikit-learn's own
+            (``HistGradientBoosting*.fit``).
+        y_val : array-like, default=None
+            Targets of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation loss.
 
         Returns
         -------
         self : RNNClassifier
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight)
+        return self._fit(X, y, sample_weight, X_val=X_val, y_val=y_val,
+                         sample_weight_val=sample_weight_val)
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch on ``(X, y)``, starting from the current weights.
@@ -282,4 +294,5 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         labels : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        return self.classes_[np.argmax(self._forward(X), axis=1)]
+        scores = self._forward(X)
+        return self.classes_[np.argmax(scores, axis=1)]

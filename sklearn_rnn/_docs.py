@@ -44,9 +44,12 @@ default='adam'
     momentum : float in [0, 1], default=0.9
         Momentum of 'sgd'.
     alpha : float, default=0.0
-        L2 penalty, applied as the optimiser's ``weight_decay``. Off by
-        default: the standardised inputs and early stopping regularise
-        enough for the small networks this package targets.
+        Strength of the L2 penalty. As in ``MLPRegressor``, the penalty is
+        divided by the batch size: it is applied as the optimiser's
+        ``weight_decay = alpha / batch_size``, so an ``alpha`` tuned for an
+        MLP means the same here. Off by default: the standardised inputs
+        and early stopping regularise enough for the small networks this
+        package targets.
     clip_grad_norm : float or None, default=None
         Clip the global L2 norm of the gradients to this value each step.
         Useful with long sequences or plain RNN cells (exploding gradients).

@@ -167,8 +167,15 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             if batch.lengths is not None and self.return_sequences:
                 steps = np.arange(y.shape[1])
                 flat = y[steps[None, :] < batch.lengths[:, None]]
-            mean = flat.mean(axis=0)
-            scale = flat.std(axis=0)
+            with np.errstate(over="ignore", invalid="ignore"):
+                mean = flat.mean(axis=0)
+                scale = flat.std(axis=0)
+            if not (np.isfinite(mean).all() and np.isfinite(scale).all()):
+                raise ValueError(
+                    "y is too large to standardise: its mean or standard "
+                    "deviation overflows float64. Rescale y (e.g. divide by "
+                    "a constant) before fitting."
+                )
             scale[~(scale > 1e-12)] = 1.0
             self._target_mean, self._target_scale = mean, scale
             self._target_ndim = y_ndim
@@ -224,7 +231,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         return y
 
     # ------------------------------------------------------------ fit/predict
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
+            sample_weight_val=None):
         """Fit the network to sequences ``X`` and targets ``y``.
 
         Parameters
@@ -237,13 +245,24 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             ``(n_samples, T, n_outputs)``.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sequence weights of the loss.
+        X_val : array-like or list of arrays, default=None
+            Validation sequences for early stopping, used instead of the
+            ``validation_fraction`` tail (needs ``early_stopping=True``). In
+            a ``Pipeline``, ``Pipeline(..., transform_input=["X_val"])``
+            transforms them as ``X``; the names are scikit-learn's own
+            (``HistGradientBoosting*.fit``).
+        y_val : array-like, default=None
+            Targets of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation loss.
 
         Returns
         -------
         self : RNNRegressor
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight)
+        return self._fit(X, y, sample_weight, X_val=X_val, y_val=y_val,
+                         sample_weight_val=sample_weight_val)
 
     def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch on ``(X, y)``, starting from the current weights.

@@ -343,13 +343,6 @@ def test_save_replaces_an_existing_file_without_leftovers(data, tmp_path):
     assert load_model(str(path)).n_iter_ == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="core bug: BaseRNN._fit calls net.set_params(iterator_train__seed=...)"
-    " on an initialised net, which skorch rejects, so warm_start/partial_fit "
-    "cannot continue training (see the helper report)",
-)
 def test_training_continues_after_load_as_it_would_have(data, tmp_path):
     X, y, _ = data
     reg = RNNRegressor(**FAST, learning_rate="adaptive").fit(X, y)

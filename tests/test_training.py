@@ -15,20 +15,15 @@ import torch
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import cross_validate
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.class_weight import compute_class_weight
 from skorch.callbacks import Callback, LRScheduler
 
 from sklearn_rnn import RNNClassifier, RNNRegressor
+from sklearn_rnn._net import TailSplit
 
 FAST = dict(hidden_size=8, batch_size=16, random_state=0)
-
-WARM_START_BUG = (
-    "core bug: BaseRNN._fit calls net.set_params(iterator_train__seed=...) on "
-    "an initialised skorch net, which skorch 1.x rejects with ValueError, so "
-    "warm_start and a second partial_fit cannot continue (see helper report)"
-)
 
 
 @pytest.fixture(scope="module")
@@ -155,12 +150,6 @@ def test_per_epoch_curves_and_scores(labelled):
     assert "valid_loss" not in plain.net_.history[-1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: best_iteration_ is the argmin of the validation loss, "
-    "but EarlyStopping keeps the last epoch that improved by more than tol "
-    "(see helper report)",
-)
 def test_best_iteration_names_the_epoch_whose_weights_are_kept(series):
     X, y = series
     snapshots = Snapshots()
@@ -187,7 +176,8 @@ def test_optimizer_by_name_or_class(series, name, cls):
     assert type(optimizer) is cls
     group = optimizer.param_groups[0]
     assert group["lr"] == 0.005
-    assert group["weight_decay"] == 0.01
+    # MLP's alpha: the L2 term is divided by the batch size.
+    assert group["weight_decay"] == pytest.approx(0.01 / reg.batch_size)
     if name == "sgd":
         assert group["momentum"] == 0.7
 
@@ -339,7 +329,6 @@ def test_refit_without_warm_start_starts_over(series):
     np.testing.assert_array_equal(reg.predict(X), first)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=WARM_START_BUG)
 def test_warm_start_continues_training(series):
     X, y = series
     reg = RNNRegressor(**FAST, max_iter=3, warm_start=True).fit(X, y)
@@ -351,7 +340,6 @@ def test_warm_start_continues_training(series):
     assert reg.loss_curve_[3] < first_curve[0]
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=WARM_START_BUG)
 def test_warm_start_runs_the_current_max_iter(series):
     X, y = series
     reg = RNNRegressor(**FAST, max_iter=3, warm_start=True).fit(X, y)
@@ -373,7 +361,6 @@ def test_partial_fit_first_call_trains_one_epoch(labelled):
     assert clf.predict_proba(X).shape == (len(X), 3)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=WARM_START_BUG)
 def test_partial_fit_trains_one_epoch_per_call(labelled):
     X, y = labelled
     clf = RNNClassifier(**FAST, max_iter=50)
@@ -472,7 +459,6 @@ def test_non_finite_loss_stops_with_a_clear_error(series):
         reg.predict(X)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=WARM_START_BUG)
 def test_divergence_while_continuing_keeps_the_previous_model(series):
     X, y = series
     reg = RNNRegressor(**FAST, max_iter=3, warm_start=True,
@@ -528,3 +514,74 @@ def test_sample_weight_is_routed_by_meta_estimators(conflicting):
     assert np.isfinite(result["test_score"]).all()
     unweighted = RNNRegressor(**params).fit(X, y).predict(X)
     assert not np.allclose(unweighted, direct)
+
+
+# --------------------------------------------- explicit validation data
+class BatchRows(Callback):
+    """Count the rows of the training and validation batches."""
+
+    def initialize(self):
+        self.train, self.valid = 0, 0
+        return self
+
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        rows = batch[0]["X"].shape[0]
+        if training:
+            self.train += rows
+        else:
+            self.valid += rows
+
+
+def test_explicit_validation_data_drives_early_stopping(series):
+    X, y = series
+    rng = np.random.RandomState(5)
+    X_val = rng.normal(size=(30, 6, 2))
+    y_val = X_val[:, -2:, 0].sum(axis=1)
+    rows, snapshots = BatchRows(), Snapshots()
+    reg = RNNRegressor(**FAST, max_iter=40, early_stopping=True, n_iter_no_change=3,
+                       tol=0.0, learning_rate_init=0.01,
+                       callbacks=[rows, snapshots])
+    reg.fit(X, y, X_val=X_val, y_val=y_val)
+    # Every training row trains (no tail is held out); the given rows validate.
+    assert rows.train == 100 * reg.n_iter_
+    assert rows.valid == 30 * reg.n_iter_
+    assert reg.n_iter_ < 40
+    assert _same_weights(reg.net_.module_.state_dict(),
+                         snapshots.states[reg.best_iteration_ - 1])
+    assert reg.best_validation_score_ == pytest.approx(
+        r2_score(y_val, reg.predict(X_val)), rel=1e-4)
+    # X_val is not kept alive (nor pickled) inside the fitted net.
+    assert isinstance(reg.net_.train_split, TailSplit)
+    with pytest.raises(ValueError, match="early_stopping"):
+        RNNRegressor(**FAST).fit(X, y, X_val=X_val, y_val=y_val)
+    with pytest.raises(ValueError, match="together"):
+        RNNRegressor(**FAST, early_stopping=True).fit(X, y, X_val=X_val)
+
+
+def test_validation_data_for_the_classifier_and_through_a_pipeline(labelled):
+    X, y = labelled
+    X_val, y_val = X[:20] + 0.1, y[:20]
+    clf = RNNClassifier(**FAST, max_iter=3, early_stopping=True,
+                        n_iter_no_change=10, class_weight="balanced")
+    clf.fit(X, y, X_val=X_val, y_val=y_val, sample_weight_val=np.ones(20))
+    assert len(clf.validation_scores_) == 3
+    # The class weights come from the training labels, not the validation's.
+    np.testing.assert_allclose(
+        clf.net_.criterion_.weight.numpy(),
+        compute_class_weight("balanced", classes=clf.classes_, y=y), rtol=1e-6)
+    with pytest.raises(ValueError, match="not among"):
+        clf.fit(X, y, X_val=X_val, y_val=["sideways"] * 20)
+    # Pipeline(transform_input=["X_val"]) transforms X_val as X: here to a
+    # single feature, which an untransformed X_val (2 features) lacks.
+    with sklearn.config_context(enable_metadata_routing=True):
+        est = RNNClassifier(**FAST, max_iter=2, early_stopping=True)
+        est.set_fit_request(X_val=True, y_val=True)
+        pipe = Pipeline([("first", FunctionTransformer(_first_feature)),
+                         ("rnn", est)], transform_input=["X_val"])
+        pipe.fit(X, y, X_val=X_val, y_val=y_val)
+    assert pipe[-1].n_features_in_ == 1
+    assert len(pipe[-1].validation_scores_) == 2
+
+
+def _first_feature(X):
+    return X[:, :, :1]
