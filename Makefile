@@ -27,5 +27,15 @@ lint: install
 test: install lint
 	OMP_NUM_THREADS=1 $(PY) -m pytest -n $(TEST_WORKERS) -q
 
+$(VENV)/.docs-installed: $(VENV)/.installed
+	$(PIP) -e ".[dev,docs]"
+	touch $@
+
+# Warnings are errors and every gallery example runs (a failing one fails the
+# build). One torch thread: the examples' small RNNs gain nothing from more,
+# and lose severalfold when the cores are shared with other work.
+docs: $(VENV)/.docs-installed
+	OMP_NUM_THREADS=1 MPLBACKEND=Agg $(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
+
 clean:
 	rm -rf $(VENV) demo_output docs/_build docs/auto_examples docs/gen_modules
