@@ -59,11 +59,13 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     >>> rng = np.random.RandomState(0)
     >>> X = rng.normal(size=(200, 12, 3))   # 200 sequences, 12 steps, 3 features
     >>> y = np.where(X[:, :, 0].mean(axis=1) > 0, "up", "down")
-    >>> clf = RNNClassifier(hidden_size=16, max_iter=5, random_state=0)
-    >>> clf.fit(X, y).predict(X[:3]).tolist()
-    ['up', 'down', 'up']
+    >>> clf = RNNClassifier(hidden_size=16, max_iter=20, random_state=0)
+    >>> clf.fit(X, y).classes_.tolist()
+    ['down', 'up']
     >>> clf.predict_proba(X[:3]).shape
     (3, 2)
+    >>> clf.score(X, y) > 0.9
+    True
     """
     )
 

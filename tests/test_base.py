@@ -174,7 +174,7 @@ def test_predict_before_fit(Est):
 def test_invalid_hyperparameters(Est, params, match):
     X, y = _data(Est, n=10)
     with pytest.raises(ValueError, match=match):
-        Est(max_iter=1, **params).fit(X, y)
+        Est(**{"max_iter": 1, **params}).fit(X, y)
 
 
 @pytest.mark.parametrize("Est", ESTIMATORS)

@@ -57,7 +57,7 @@ def test_return_sequences_shift_by_one(sine_windows):
     assert reg.score(Xs[450:], ys[450:]) > 0.8
     reg3 = RNNRegressor(return_sequences=True, **{**FAST, "max_iter": 2})
     reg3.fit(Xs[:, :, None], np.stack([ys, -ys], axis=-1))
-    assert reg3.predict(Xs[:5, :, None]).shape == (5, 8, 2)
+    assert reg3.predict(Xs[:5, :, None]).shape == (5, 9, 2)
 
 
 def test_return_sequences_variable_length():
@@ -93,7 +93,7 @@ def test_dataframe_records_feature_names(sine_windows):
 
 def test_y_wrong_dimensions():
     X = np.zeros((5, 4))
-    with pytest.raises(ValueError, match="y has 3 dimensions"):
+    with pytest.raises(ValueError, match="dim 3"):
         RNNRegressor(max_iter=1).fit(X, np.zeros((5, 2, 2)))
 
 
