@@ -11,6 +11,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE / "sphinxext"))
 
 import sklearn_rnn  # noqa: E402
 
@@ -77,7 +78,7 @@ sphinx_gallery_conf = {
     # Only plot_*.py scripts are gallery examples; the other scripts of
     # examples/ (the demo, the Ray search) are run by hand.
     "ignore_pattern": r"(^|[\\/])(?!plot_)[^\\/]*\.py$",
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "gallery_order.TutorialOrder",
     "doc_module": ("sklearn_rnn",),
     "backreferences_dir": "gen_modules/backreferences",
     "reference_url": {"sklearn_rnn": None},
