@@ -32,9 +32,13 @@ $(VENV)/.docs-installed: $(VENV)/.installed
 	touch $@
 
 # Warnings are errors and every gallery example runs (a failing one fails the
-# build). One torch thread: the examples' small RNNs gain nothing from more,
-# and lose severalfold when the cores are shared with other work.
+# build); the >>> snippets of the hand-written pages run as doctests first.
+# One torch thread: the examples' small RNNs gain nothing from more, and
+# lose severalfold when the cores are shared with other work.
+DOC_PAGES := docs/install.rst docs/getting_started.rst docs/user_guide
 docs: $(VENV)/.docs-installed
+	OMP_NUM_THREADS=1 MPLBACKEND=Agg $(PY) -m pytest -q -p no:cacheprovider \
+		-o addopts="" --doctest-glob="*.rst" $(DOC_PAGES)
 	OMP_NUM_THREADS=1 MPLBACKEND=Agg $(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
 
 clean:
