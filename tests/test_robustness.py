@@ -7,9 +7,10 @@ sequences, mismatched X/y, wrong hyperparameter types). Each must fail with a
 never from inside torch or skorch, where the message speaks of tensors and
 kernels instead of the user's data -- and must leave its inputs unmodified.
 
-Cases that expose a bug in the core are marked ``xfail(strict=True)`` with
-the bug in the reason: they start failing (XPASS) the moment it is fixed, so
-the marker cannot outlive the bug.
+Several of these cases found bugs in the core that are fixed now (numpy
+scalars and bools reaching torch, unchecked callbacks and optimizer classes,
+negative sample weights, unstandardisable targets, the predict-time
+train/eval toggle racing between threads); the tests keep them fixed.
 """
 
 import copy
@@ -47,10 +48,6 @@ PROPERTY = settings(
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-
-
-def xfail_bug(reason, raises=None):
-    return pytest.mark.xfail(strict=True, raises=raises, reason="core bug: " + reason)
 
 
 # ----------------------------------------------------------------- fixtures
@@ -308,12 +305,8 @@ def test_score_with_mismatched_lengths(Est, data, fitted):
     assert_clear_error(lambda y: est.score(data["X"], y), y[:-1])
 
 
-@xfail_bug(
-    "negative sample weights are accepted and silently maximise the loss of "
-    "those samples; _fit should call _check_sample_weight(..., "
-    "ensure_non_negative=True)"
-)
 def test_negative_sample_weight_is_rejected(data):
+    # It would silently maximise the loss of those samples.
     assert_clear_error(
         lambda w: RNNRegressor(**FAST).fit(data["X"], data["y"], sample_weight=w),
         -np.ones(len(data["y"])),
@@ -335,12 +328,9 @@ def test_bad_regression_targets(data):
     )
 
 
-@xfail_bug(
-    "targets so large that their standard deviation overflows (|y| ~ 1e300) "
-    "give a scale of inf and infinite predictions without an error; "
-    "_encode_target should check that the mean and scale are finite"
-)
 def test_targets_too_large_to_standardise_are_rejected(data):
+    # Their standard deviation overflows: a scale of inf would give infinite
+    # predictions without an error.
     X = data["X"]
     y = np.linspace(1e300, 1.5e300, len(X))
     try:
@@ -421,10 +411,10 @@ def test_warm_start_and_partial_fit_reject_changed_shapes(data):
 
 
 # -------------------------------------------------------- hyperparameters
-class NotACallback:
+class Junk:
     def __repr__(self):
         # Stable test ids: pytest-xdist workers must collect the same names.
-        return "NotACallback()"
+        return "Junk()"
 
 
 INVALID_PARAMS = {
@@ -435,10 +425,11 @@ INVALID_PARAMS = {
     "dropout": [-0.1, 1.0, "0.5"],
     "nonlinearity": ["sigmoid", None],
     "pooling": ["sum", 3],
-    "head_hidden_sizes": [(0,), (2.5,), (-1,), "16", 16],
+    "head_hidden_sizes": [(0,), (2.5,), (-1,), "16", 16, (True,)],
     "max_iter": [0, 2.5, "10"],
     "batch_size": [0, -1, 2.0, "32"],
-    "optimizer": ["lbfgs", NotACallback(), None],
+    # int: a class, but not an optimizer (it used to crash inside skorch).
+    "optimizer": ["lbfgs", Junk(), None, int, torch.nn.Linear],
     "learning_rate_init": [0, -1e-3, "0.1"],
     "learning_rate": ["invscaling", 0.1],
     "momentum": [-0.1, 1.5, "0.9"],
@@ -454,44 +445,10 @@ INVALID_PARAMS = {
     "verbose": [-1, "loud"],
     "warm_start": ["yes"],
     "device": ["gpu0", "bogus", 0, None],
-    "callbacks": ["progress", NotACallback()],
+    "callbacks": ["progress", Junk(), [1], [("name", "x")], ["progress"]],
     "return_sequences": ["yes"],
     "class_weight": ["balanced_subsample", [1, 2], {"down": "heavy", "up": 1}],
 }
-
-# Invalid values that reach torch or skorch before any check rejects them.
-KNOWN_BAD_PARAMS = {
-    ("optimizer", "int"): (
-        "optimizer accepts any class, so optimizer=int crashes inside skorch "
-        "(int() takes at most 2 arguments); check issubclass(optimizer, "
-        "torch.optim.Optimizer)"
-    ),
-    ("optimizer", "LBFGS"): (
-        "weight_decay is always passed to the optimizer, so "
-        "optimizer=torch.optim.LBFGS crashes inside skorch; pass weight_decay "
-        "only when alpha > 0 and say so in the docstring"
-    ),
-    ("callbacks", "[1]"): (
-        "the items of callbacks are not checked: a non-callback crashes in "
-        "skorch with AttributeError"
-    ),
-    ("callbacks", "[('name', 'x')]"): (
-        "the items of callbacks are not checked: a non-callback crashes in "
-        "skorch with AttributeError"
-    ),
-    ("head_hidden_sizes", "(True,)"): (
-        "a bool passes the positive-integer check of head_hidden_sizes and "
-        "crashes in torch.nn.Linear"
-    ),
-}
-KNOWN_BAD_VALUES = {
-    "int": int,
-    "LBFGS": torch.optim.LBFGS,
-    "[1]": [1],
-    "[('name', 'x')]": [("name", "x")],
-    "(True,)": (True,),
-}
-
 
 def _param_cases():
     for Est in (RNNRegressor, RNNClassifier):
@@ -500,12 +457,6 @@ def _param_cases():
                 yield pytest.param(
                     Est, name, value, id=f"{Est.__name__}-{name}-{value!r}"
                 )
-        for (name, label), reason in KNOWN_BAD_PARAMS.items():
-            yield pytest.param(
-                Est, name, KNOWN_BAD_VALUES[label],
-                id=f"{Est.__name__}-{name}-{label}",
-                marks=xfail_bug(reason),
-            )
 
 
 def test_every_hyperparameter_has_invalid_values():
@@ -518,6 +469,14 @@ def test_invalid_hyperparameter_gives_clear_error(Est, name, value, data):
     y = data["y"] if Est is RNNRegressor else data["labels"]
     est = Est(**{**FAST, name: value})
     assert_clear_error(lambda X: est.fit(X, y), data["X"])
+
+
+@pytest.mark.parametrize("optimizer", [torch.optim.LBFGS, torch.optim.Adagrad])
+def test_any_torch_optimizer_class_trains(optimizer, data):
+    # LBFGS takes no weight_decay and needs a closure: both handled.
+    est = RNNRegressor(**{**FAST, "optimizer": optimizer}).fit(data["X"], data["y"])
+    assert est.n_iter_ == 2
+    assert np.isfinite(est.predict(data["X"])).all()
 
 
 def test_unavailable_cuda_device_is_a_clear_error(data):
@@ -535,17 +494,10 @@ def test_unavailable_cuda_device_is_a_clear_error(data):
     )
 
 
-NUMPY_SCALAR_BUG = xfail_bug(
-    "numpy integers (from np.arange/np.linspace grids) reach torch as-is; "
-    "nn.LSTM rejects np.int64 hidden_size. _build_net should cast with int()",
-    raises=TypeError,
-)
-
-
 @pytest.mark.parametrize(
     "name, value",
     [
-        pytest.param("hidden_size", np.int64(4), marks=NUMPY_SCALAR_BUG),
+        ("hidden_size", np.int64(4)),
         ("num_layers", np.int64(2)),
         ("max_iter", np.int64(2)),
         ("batch_size", np.int64(8)),
@@ -561,23 +513,12 @@ def test_numpy_scalar_hyperparameters_from_a_grid_work(name, value, data):
     assert np.isfinite(est.predict(data["X"])).all()
 
 
-BOOL_BUG = {
-    "alpha": "alpha=True reaches RMSprop as weight_decay=True: RuntimeError in "
-    "torch (the fused Adam/SGD kernels happen to accept it); cast with float()",
-    "num_layers": "num_layers=True reaches nn.LSTM: TypeError inside torch; cast "
-    "with int()",
-}
-
-
 @pytest.mark.parametrize(
     "name",
     [
-        pytest.param(name, marks=xfail_bug(BOOL_BUG[name]) if name in BOOL_BUG else ())
-        for name in [
-            "hidden_size", "num_layers", "max_iter", "batch_size",
-            "learning_rate_init", "momentum", "alpha", "clip_grad_norm",
-            "n_iter_no_change", "tol",
-        ]
+        "hidden_size", "num_layers", "max_iter", "batch_size",
+        "learning_rate_init", "momentum", "alpha", "clip_grad_norm",
+        "n_iter_no_change", "tol",
     ],
 )
 def test_boolean_for_a_number_is_rejected_or_works(name, data):
@@ -774,13 +715,14 @@ def dropout_model():
 
 @pytest.mark.parametrize("ragged", [False, True])
 def test_concurrent_predict_gives_identical_results(ragged):
-    # Without dropout, so that this checks the rest of the predict path
-    # (validation, batching, padding, sorting by length) under threads; the
-    # training-mode race with dropout is pinned down deterministically below.
+    # With dropout, which any forward pass in training mode would apply; the
+    # interleaving that used to cause it is forced in the next test.
     rng = np.random.RandomState(0)
     X = rng.normal(size=(300, 8, 2)).astype(np.float32)
     labels = np.where(X[:, :, 0].mean(axis=1) > 0, "up", "down")
-    clf = RNNClassifier(num_layers=2, **{**FAST, "hidden_size": 8}).fit(X, labels)
+    clf = RNNClassifier(
+        num_layers=2, dropout=0.5, **{**FAST, "hidden_size": 8}
+    ).fit(X, labels)
     if ragged:
         X = [x[: 1 + i % 8] for i, x in enumerate(X)]
     expected = clf.predict_proba(X)
@@ -790,21 +732,15 @@ def test_concurrent_predict_gives_identical_results(ragged):
         np.testing.assert_array_equal(result, expected)
 
 
-@xfail_bug(
-    "BaseRNN._forward switches the shared module to eval() and restores the "
-    "previous mode afterwards: a thread that finishes first switches "
-    "training mode (dropout) back on under a thread still predicting. Put "
-    "the module in eval mode at the end of _fit and do not toggle it in "
-    "_forward"
-)
 def test_concurrent_predict_never_runs_in_training_mode(dropout_model):
-    # Force the interleaving that the race needs, instead of hoping for it:
-    # A enters the forward pass and waits; B starts predicting (it sees the
-    # module already in eval mode) and waits inside its forward pass; A
-    # finishes and restores the mode it found; then B runs its forward pass.
+    # The interleaving that broke an earlier predict, which switched the
+    # shared module to eval() and back to the mode it found: A enters the
+    # forward pass and waits; B starts predicting and waits inside its
+    # forward pass; A finishes (and used to switch dropout back on); then B
+    # runs its forward pass, which must still be in evaluation mode.
     reg, X = dropout_model
     expected = reg.predict(X)
-    reg.net_.module_.train()  # the state fit leaves the module in
+    reg.net_.module_.train()  # e.g. someone trained net_ by hand
     a_inside, b_inside = threading.Event(), threading.Event()
     modes = {}
 
