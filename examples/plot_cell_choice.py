@@ -77,7 +77,8 @@ plt.show()
 # folds, hence the error bar); the gated cells (LSTM, GRU) stay near
 # R² = 0.2, the share of the variance the last step alone explains
 # (0.25 / 1.25): at this budget they have not yet learnt to hold on to
-# ``x[0]``. Other tasks rank the cells differently (on the image rows of the
-# digits example the LSTM default works well), which is the point of
+# ``x[0]``. Other tasks rank the cells differently (on the image rows of
+# :ref:`sphx_glr_auto_examples_plot_digits_rows.py` the LSTM default works
+# well), which is the point of
 # searching rather than assuming; ``mean_fit_time`` is the price of each
 # choice.

@@ -3,15 +3,16 @@
 Direct multi-step forecasting, saved and reloaded
 ==========================================================
 
-Rather than feeding one-step predictions back (see the sine-wave example),
-a *direct* model predicts the whole horizon at once: here the next 5 values
+Rather than feeding one-step predictions back (as the sine-wave example
+does), a *direct* model predicts the whole horizon at once: here the next 5 values
 of a series from a window of its last 24. The target is a 2-D ``y`` of shape
 ``(n_windows, 5)`` and the regressor has 5 outputs.
 
 The network is deeper than the defaults: two stacked recurrent layers, a
 hidden layer of 64 units in the head and dropout 0.2. Once fitted, it is
 saved to a file and loaded back, and the reloaded model predicts exactly
-the same values.
+the same values. (For the recursive strategy, see
+:ref:`sphx_glr_auto_examples_plot_sine_forecast.py`.)
 """
 
 # %%

@@ -55,7 +55,8 @@ print(f"one-step R² on the last 200 points: {model.score(X_test, y_test):.3f}")
 # step is predicted from earlier predictions, which are smoother than the
 # noisy inputs the model was trained on, so the forecast drifts from the sine
 # as the horizon grows. A direct model that predicts the whole horizon at
-# once is the alternative (see the direct multi-step example).
+# once is the alternative: see
+# :ref:`sphx_glr_auto_examples_plot_direct_multistep.py`.
 horizon = 30
 forecast = recursive_forecast(model, series[n_train - 10 : n_train], n_steps=horizon)
 truth = np.sin(0.05 * t[n_train : n_train + horizon])
