@@ -12,8 +12,10 @@ through skorch's own customisation hooks:
 * ``_set_training``: skip the per-batch recursive ``module.train()`` call when
   the mode does not change.
 * ``run_single_epoch``: callbacks are called only for the batch hooks they
-  implement, and on an accelerator the batch losses are read back once per
-  epoch instead of waiting for the device after every batch.
+  implement, on an accelerator the batch losses are read back once per
+  epoch instead of waiting for the device after every batch, and the CPU
+  thread count follows the policy of :mod:`sklearn_rnn._threads`.
+* ``get_params_for_optimizer``: torch's fused Adam/AdamW/SGD kernels.
 * ``infer`` / ``get_loss``: batches carry the sequence lengths and optional
   sample weights beside the inputs.
 """
@@ -27,6 +29,8 @@ from skorch.callbacks import Callback
 from skorch.dataset import unpack_data
 from skorch.history import History
 from skorch.utils import TeeGenerator
+
+from ._threads import limit_threads
 
 __all__ = ["SequenceDataset", "BatchSlicer", "TailSplit", "SequenceNet"]
 
@@ -249,19 +253,22 @@ class SequenceNet(NeuralNet):
         # the batch: keep the (detached) tensors and read them all at once
         # at the end of the epoch, so the host can queue the next batches.
         defer = type(history) is History
+        batch_size = getattr(iterator, "batch_size", None) or self.batch_size
         batch_count = 0
-        for batch in iterator:
-            for hook in begin_hooks:
-                hook(self, batch=batch, training=training)
-            step = step_fn(batch, **fit_params)
-            loss = step["loss"].detach()
-            history.record_batch(
-                loss_key, loss if defer and loss.device.type != "cpu" else loss.item()
-            )
-            history.record_batch(size_key, batch[0]["X"].shape[0])
-            for hook in end_hooks:
-                hook(self, batch=batch, training=training, **step)
-            batch_count += 1
+        with limit_threads(self.module_, max(1, batch_size)):
+            for batch in iterator:
+                for hook in begin_hooks:
+                    hook(self, batch=batch, training=training)
+                step = step_fn(batch, **fit_params)
+                loss = step["loss"].detach()
+                history.record_batch(
+                    loss_key,
+                    loss if defer and loss.device.type != "cpu" else loss.item(),
+                )
+                history.record_batch(size_key, batch[0]["X"].shape[0])
+                for hook in end_hooks:
+                    hook(self, batch=batch, training=training, **step)
+                batch_count += 1
         history.record(prefix + "_batch_count", batch_count)
         if defer and batch_count:
             _read_deferred_losses(history[-1]["batches"][-batch_count:], loss_key)

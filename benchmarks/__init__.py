@@ -1,0 +1,1 @@
+"""Benchmark suite of sklearn-rnn: ``python -m benchmarks`` (see ``run.py``)."""
