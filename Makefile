@@ -41,5 +41,15 @@ docs: $(VENV)/.docs-installed
 		-o addopts="" --doctest-glob="*.rst" $(DOC_PAGES)
 	OMP_NUM_THREADS=1 MPLBACKEND=Agg $(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
 
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PIP) -e ".[dev,bench]"
+	touch $@
+
+# Not part of `make test` (about 10 minutes on 2 cores; no timed assertions
+# anywhere). Torch keeps its default threads: the thread policy is measured.
+# `make bench BENCH_ARGS=--quick` for a 2-minute run; writes docs/benchmarks.md.
+bench: $(VENV)/.bench-installed
+	$(PY) -m benchmarks $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) demo_output docs/_build docs/auto_examples docs/gen_modules
