@@ -21,6 +21,7 @@ import torch
 from distributed import Client, LocalCluster, get_task_stream
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, KFold, RandomizedSearchCV
+from skorch.callbacks import Callback
 
 from sklearn_rnn import RNNClassifier, RNNRegressor
 
@@ -50,6 +51,32 @@ def _torch_threads():
     import torch
 
     return torch.get_num_threads()
+
+
+class ThreadProbe(Callback):
+    """Record the torch threads in use during every training batch."""
+
+    def on_train_begin(self, net, **kwargs):
+        self.threads_ = []
+
+    def on_batch_begin(self, net, batch=None, training=None, **kwargs):
+        self.threads_.append(torch.get_num_threads())
+
+
+def _training_threads(seed):
+    """Fit a network large enough to want several threads; report them.
+
+    LSTM-128 with batches of 256: one recurrent step is about 17 million
+    multiply-adds, where more threads do pay off on an idle machine.
+    """
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(512, 4, 2)).astype(np.float32)
+    probe = ThreadProbe()
+    RNNRegressor(
+        hidden_size=128, batch_size=256, max_iter=1, random_state=seed,
+        device="cpu", callbacks=[probe],
+    ).fit(X, X[:, -1, 0])
+    return max(probe.threads_)
 
 
 # ---------------------------------------------------------------- Dask
@@ -96,6 +123,12 @@ def test_searches_on_a_dask_cluster_equal_sequential(
     # worker per core, torch does not oversubscribe the cores.
     threads = dask_client.run(_torch_threads)
     assert list(threads.values()) == [1, 1]
+    # ... and so do fits of a network that would take more on its own.
+    with joblib.parallel_backend("dask"):
+        during_fit = joblib.Parallel(n_jobs=-1)(
+            joblib.delayed(_training_threads)(seed) for seed in range(2)
+        )
+    assert during_fit == [1, 1]
 
     grid = GridSearchCV(
         RNNRegressor(**FAST),
@@ -107,8 +140,8 @@ def test_searches_on_a_dask_cluster_equal_sequential(
         with joblib.parallel_backend("dask"):
             parallel = clone(grid).set_params(n_jobs=-1).fit(X, y)
     _assert_same_search(parallel, sequential)
-    # The 4 candidates x 3 folds did run on the cluster, on both workers.
-    assert len(tasks.data) >= 12
+    # The fits did run on the cluster (joblib batches them into tasks), on
+    # both workers.
     assert len({task["worker"] for task in tasks.data}) == 2
 
     randomized = RandomizedSearchCV(
@@ -133,13 +166,29 @@ def test_searches_on_a_dask_cluster_equal_sequential(
 
 
 # ------------------------------------------------------ joblib (loky)
-def test_loky_workers_share_the_cores(data):
+def test_loky_workers_share_the_cores():
     # joblib's process back end limits the threads of the native libraries
-    # of each worker to cores // n_jobs, torch's OpenMP pool included.
+    # of each worker to cores // n_jobs, torch's OpenMP pool included, and
+    # training stays within that limit.
+    share = max(1, os.cpu_count() // 2)
     threads = joblib.Parallel(n_jobs=2, backend="loky")(
         joblib.delayed(_torch_threads)() for _ in range(2)
     )
-    assert threads == [max(1, os.cpu_count() // 2)] * 2
+    assert threads == [share] * 2
+    during_fit = joblib.Parallel(n_jobs=2, backend="loky")(
+        joblib.delayed(_training_threads)(seed) for seed in range(2)
+    )
+    assert all(1 <= t <= share for t in during_fit)
+
+
+def test_worker_thread_limit_is_overridable():
+    # More threads per worker when the user asks joblib for them: the
+    # network of _training_threads is large enough to use two.
+    with joblib.parallel_backend("loky", inner_max_num_threads=2):
+        configured = joblib.Parallel(n_jobs=2)(
+            joblib.delayed(_training_threads)(seed) for seed in range(2)
+        )
+    assert configured == [2, 2]
 
 
 def test_grid_search_with_n_jobs_equals_sequential(data, one_torch_thread):
