@@ -181,6 +181,34 @@ def test_loky_workers_share_the_cores():
     assert all(1 <= t <= share for t in during_fit)
 
 
+def _small_training_threads(policy):
+    """Threads a tiny network trains on, with the package's policy on/off."""
+    # Set in the task itself: loky reuses workers started before this test.
+    previous = os.environ.get("SKLEARN_RNN_THREADS")
+    os.environ["SKLEARN_RNN_THREADS"] = policy
+    try:
+        probe = ThreadProbe()
+        X = np.random.RandomState(0).normal(size=(64, 5)).astype(np.float32)
+        RNNRegressor(**{**FAST, "max_iter": 1}, callbacks=[probe]).fit(X, X[:, -1])
+        return max(probe.threads_)
+    finally:
+        if previous is None:
+            del os.environ["SKLEARN_RNN_THREADS"]
+        else:
+            os.environ["SKLEARN_RNN_THREADS"] = previous
+
+
+def test_small_networks_train_on_one_thread_within_a_worker_limit():
+    # Inside a worker allowed 2 threads, a network too small to gain from a
+    # second thread trains on one (sklearn_rnn._threads), unless the policy
+    # is switched off with SKLEARN_RNN_THREADS=off.
+    with joblib.parallel_backend("loky", inner_max_num_threads=2):
+        on, off = joblib.Parallel(n_jobs=2)(
+            joblib.delayed(_small_training_threads)(policy) for policy in ("on", "off")
+        )
+    assert (on, off) == (1, 2)
+
+
 def test_worker_thread_limit_is_overridable():
     # More threads per worker when the user asks joblib for them: the
     # network of _training_threads is large enough to use two.
