@@ -172,7 +172,10 @@ BAD_X = sorted(_bad_X({"X": np.zeros((24, 5)), "X3": np.zeros((24, 5, 2))}))
         "RNNRegressor.score",
         "RNNClassifier.predict",
         "RNNClassifier.predict_proba",
+        "RNNClassifier.predict_log_proba",
         "RNNClassifier.score",
+        "RNNRegressor.fit(X_val)",
+        "RNNClassifier.fit(X_val)",
     ],
 )
 def test_bad_X_gives_clear_error(entry, case, data, fitted):
@@ -190,7 +193,14 @@ def test_bad_X_gives_clear_error(entry, case, data, fitted):
         "RNNRegressor.score": lambda X: fitted["reg3"].score(X, y),
         "RNNClassifier.predict": fitted["clf3"].predict,
         "RNNClassifier.predict_proba": fitted["clf3"].predict_proba,
+        "RNNClassifier.predict_log_proba": fitted["clf3"].predict_log_proba,
         "RNNClassifier.score": lambda X: fitted["clf3"].score(X, labels),
+        "RNNRegressor.fit(X_val)": lambda X: RNNRegressor(
+            early_stopping=True, **FAST
+        ).fit(data["X3"], y, X_val=X, y_val=y),
+        "RNNClassifier.fit(X_val)": lambda X: RNNClassifier(
+            early_stopping=True, **FAST
+        ).fit(data["X3"], labels, X_val=X, y_val=labels),
     }
     assert_clear_error(calls[entry], X)
 
