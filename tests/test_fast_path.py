@@ -1,0 +1,272 @@
+"""The training hot path: batching, loss, callbacks, optimizer kernels, threads.
+
+Behaviour only; no timings (those live in benchmarks/).
+"""
+
+import threading
+
+import numpy as np
+import pytest
+import torch
+from skorch.callbacks import Callback
+from torch import nn
+
+from sklearn_rnn import RNNRegressor
+from sklearn_rnn._net import BatchSlicer, SequenceDataset
+from sklearn_rnn._threads import (
+    STEP_WORK_PER_THREAD,
+    limit_threads,
+    recurrent_step_work,
+    training_threads,
+)
+
+FAST = dict(hidden_size=8, max_iter=3, batch_size=16, random_state=0, device="cpu")
+
+
+@pytest.fixture
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(70, 6, 2)).astype(np.float32)
+    y = X[:, -2:, 0].sum(axis=1)
+    return X, y
+
+
+class Recorder(Callback):
+    """Counts the hooks skorch promises, and what they receive."""
+
+    def initialize(self):
+        self.calls = {"begin": 0, "end": 0, "grad": 0}
+        self.losses = []
+        self.threads = []
+        return self
+
+    def on_batch_begin(self, net, batch=None, training=None, **kwargs):
+        self.calls["begin"] += 1
+        self.threads.append(torch.get_num_threads())
+
+    def on_batch_end(self, net, batch=None, training=None, loss=None, **kwargs):
+        self.calls["end"] += 1
+        self.losses.append(loss.item())
+
+    def on_grad_computed(self, net, named_parameters, **kwargs):
+        self.calls["grad"] += 1
+        self.n_params = len(list(named_parameters))
+
+
+# ------------------------------------------------------------------ batching
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_batch_slicer_covers_every_row_once_per_epoch(shuffle):
+    X = torch.arange(50, dtype=torch.float32).reshape(50, 1, 1)
+    dataset = SequenceDataset(X, y=torch.arange(50))
+    slicer = BatchSlicer(dataset, batch_size=16, shuffle=shuffle, seed=0)
+    assert len(slicer) == 4
+    for _ in range(2):
+        batches = list(slicer)
+        assert [len(yb) for _, yb in batches] == [16, 16, 16, 2]
+        rows = torch.cat([yb for _, yb in batches])
+        assert sorted(rows.tolist()) == list(range(50))
+        # Inputs and targets stay paired.
+        for Xi, yb in batches:
+            assert torch.equal(Xi["X"][:, 0, 0], yb.float())
+    first, second = (torch.cat([yb for _, yb in slicer]) for _ in range(2))
+    assert torch.equal(first, second) is (not shuffle)
+
+
+def test_unshuffled_batches_are_views_of_the_data():
+    X = torch.zeros(40, 3, 2)
+    dataset = SequenceDataset(X, y=torch.zeros(40))
+    Xi, _ = next(iter(BatchSlicer(dataset, batch_size=8)))
+    assert Xi["X"].data_ptr() == X.data_ptr()
+
+
+def test_variable_length_batches_are_trimmed_to_their_longest_sequence():
+    X = torch.zeros(4, 10, 1)
+    lengths = torch.tensor([3, 5, 10, 2])
+    dataset = SequenceDataset(X, lengths, y=torch.zeros(4, 10), sequence_targets=True)
+    batches = list(BatchSlicer(dataset, batch_size=2))
+    assert [b[0]["X"].shape[1] for b in batches] == [5, 10]
+    assert [b[1].shape[1] for b in batches] == [5, 10]
+    assert torch.equal(batches[0][0]["lengths"], torch.tensor([3, 5]))
+
+
+# ---------------------------------------------------------------------- loss
+def test_loss_is_the_mean_the_weighted_mean_and_the_masked_mean(data):
+    X, y = data
+    net = RNNRegressor(**FAST).fit(X, y).net_
+    y_pred = torch.tensor([[1.0, 2.0], [3.0, 5.0]])
+    y_true = torch.zeros(2, 2)
+    per_sample = torch.tensor([2.5, 17.0])  # mean squared error of each row
+    assert torch.isclose(net.get_loss(y_pred, y_true), per_sample.mean())
+    weight = torch.tensor([3.0, 1.0])
+    weighted = net.get_loss(y_pred, y_true, X={"sample_weight": weight})
+    assert torch.isclose(weighted, (per_sample * weight).sum() / weight.sum())
+    # One loss per step: the padded steps of a sequence do not count.
+    steps_pred = torch.tensor([[[1.0], [2.0], [100.0]], [[3.0], [1.0], [1.0]]])
+    lengths = torch.tensor([2, 3])
+    masked = net.get_loss(steps_pred, torch.zeros(2, 3, 1), X={"lengths": lengths})
+    assert torch.isclose(masked, torch.tensor((2.5 + 11 / 3) / 2))
+
+
+def test_epoch_losses_are_floats_and_the_weighted_mean_of_the_batches(data):
+    X, y = data
+    net = RNNRegressor(**FAST).fit(X, y).net_
+    for row in net.history:
+        losses = [b["train_loss"] for b in row["batches"]]
+        sizes = [b["train_batch_size"] for b in row["batches"]]
+        assert all(type(v) is float for v in losses)
+        assert sizes == [16, 16, 16, 16, 6]
+        assert row["train_loss"] == pytest.approx(np.average(losses, weights=sizes))
+
+
+# ------------------------------------------------------------------ callbacks
+def test_user_callbacks_get_every_batch_hook(data):
+    X, y = data
+    recorder = Recorder()
+    reg = RNNRegressor(callbacks=[recorder], early_stopping=True,
+                       validation_fraction=0.2, **FAST).fit(X, y)
+    n_train_batches = 4  # 56 training rows in batches of 16
+    n_valid_batches = 1
+    assert recorder.calls["grad"] == 3 * n_train_batches
+    assert recorder.calls["begin"] == 3 * (n_train_batches + n_valid_batches)
+    assert recorder.calls["end"] == recorder.calls["begin"]
+    assert recorder.n_params == len(list(reg.net_.module_.parameters()))
+    assert all(np.isfinite(recorder.losses))
+
+
+def _net(cls=None, **params):
+    from sklearn_rnn._module import RecurrentNetwork
+    from sklearn_rnn._net import SequenceNet
+
+    cls = cls or SequenceNet
+    return cls(
+        module=RecurrentNetwork, module__input_size=2, module__output_size=1,
+        module__cell="gru", module__hidden_size=4, criterion=nn.MSELoss,
+        criterion__reduction="none", optimizer=torch.optim.Adam, lr=1e-2,
+        batch_size=16, max_epochs=2, train_split=None, device="cpu",
+        **params,
+    ).initialize()
+
+
+def _dataset(X, y):
+    return SequenceDataset(torch.from_numpy(X), y=torch.from_numpy(
+        y.astype(np.float32)[:, None]))
+
+
+def test_a_net_subclass_hook_is_still_called(data):
+    from sklearn_rnn._net import SequenceNet
+
+    calls = []
+
+    class CountingNet(SequenceNet):
+        def on_grad_computed(self, net, named_parameters, **kwargs):
+            calls.append(sum(p.grad is not None for _, p in named_parameters))
+
+    net = _net(CountingNet).partial_fit(_dataset(*data))
+    n_params = len(list(net.module_.parameters()))
+    assert calls == [n_params] * (2 * 5)  # 2 epochs of 5 batches
+
+
+# ------------------------------------------------------------------ optimizer
+def test_builtin_optimizers_use_their_fused_kernel_when_torch_has_one(data):
+    from sklearn_rnn._net import _fused_devices
+
+    X, y = data
+    opt = RNNRegressor(**FAST).fit(X, y).net_.optimizer_
+    assert opt.defaults["fused"] is ("cpu" in _fused_devices())
+    rms = RNNRegressor(optimizer="rmsprop", **FAST).fit(X, y).net_.optimizer_
+    assert not rms.defaults.get("fused")
+
+
+def test_an_explicit_optimizer_choice_is_kept():
+    net = _net(optimizer__foreach=True)
+    assert net.optimizer_.defaults["foreach"] is True
+    assert not net.optimizer_.defaults.get("fused")
+    assert _net(optimizer__fused=False).optimizer_.defaults["fused"] is False
+
+
+def test_fused_and_loop_optimizers_train_alike(data):
+    dataset = _dataset(*data)
+    weights = []
+    for params in ({}, {"optimizer__foreach": False}):
+        torch.manual_seed(0)
+        net = _net(iterator_train__seed=0, **params)
+        net.partial_fit(dataset)
+        weights.append(torch.cat([p.detach().ravel()
+                                  for p in net.module_.parameters()]))
+    torch.testing.assert_close(weights[0], weights[1], rtol=1e-4, atol=1e-5)
+
+
+# -------------------------------------------------------------------- threads
+def test_step_work_counts_gates_hidden_and_batch():
+    assert recurrent_step_work(nn.RNN(3, 64), 32) == 32 * 64 * 64
+    assert recurrent_step_work(nn.GRU(3, 16, num_layers=2), 8) == 8 * 3 * 16 * 16
+    assert recurrent_step_work(nn.LSTM(3, 64), 256) == 256 * 4 * 64 * 64
+    assert recurrent_step_work(nn.Linear(3, 4), 32) == 0
+
+
+def test_thread_policy_gives_small_networks_one_thread_and_shares_cores():
+    lstm = nn.LSTM(1, 64)
+    assert training_threads(nn.RNN(1, 64), 64, available=16) == 1
+    assert training_threads(lstm, 256, available=2) == 2
+    assert training_threads(lstm, 256, available=16) == (
+        256 * 4 * 64 * 64 // STEP_WORK_PER_THREAD)
+    assert training_threads(lstm, 256, available=2, concurrent=2) == 1
+    assert training_threads(nn.Linear(2, 2), 8, available=4) == 4
+
+
+def test_training_runs_with_the_policys_threads_and_restores_the_callers(data):
+    X, y = data
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        recorder = Recorder()
+        RNNRegressor(callbacks=[recorder], **FAST).fit(X, y)
+        assert set(recorder.threads) == {1}
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_thread_policy_can_be_switched_off(data, monkeypatch):
+    X, y = data
+    before = torch.get_num_threads()
+    monkeypatch.setenv("SKLEARN_RNN_THREADS", "off")
+    try:
+        torch.set_num_threads(2)
+        recorder = Recorder()
+        RNNRegressor(callbacks=[recorder], **FAST).fit(X, y)
+        assert set(recorder.threads) == {2}
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_limit_threads_restores_after_an_error():
+    before = torch.get_num_threads()
+    with pytest.raises(RuntimeError):
+        with limit_threads(nn.RNN(1, 4), batch_size=4):
+            raise RuntimeError("boom")
+    assert torch.get_num_threads() == before
+
+
+def test_trainings_running_at_once_in_threads_share_the_threads():
+    big = nn.LSTM(1, 64)  # 4.2 M multiply-adds per step at batch 256
+    before = torch.get_num_threads()
+    seen = {}
+
+    def second_training():
+        torch.set_num_threads(2)  # this thread's own setting
+        with limit_threads(big, batch_size=256):
+            seen["inside"] = torch.get_num_threads()
+        seen["after"] = torch.get_num_threads()
+
+    try:
+        torch.set_num_threads(2)
+        with limit_threads(big, batch_size=256):
+            seen["alone"] = torch.get_num_threads()
+            thread = threading.Thread(target=second_training)
+            thread.start()
+            thread.join(timeout=30)
+        assert seen == {"alone": 2, "inside": 1, "after": 2}
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
