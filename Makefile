@@ -33,8 +33,8 @@ $(VENV)/.docs-installed: $(VENV)/.installed
 
 # Warnings are errors and every gallery example runs (a failing one fails the
 # build); the >>> snippets of the hand-written pages run as doctests first.
-# One torch thread: the examples' small RNNs gain nothing from more, and
-# lose severalfold when the cores are shared with other work.
+# One thread per native library: the examples' small networks gain nothing
+# from more, and the printed numbers then do not depend on the core count.
 DOC_PAGES := docs/install.rst docs/getting_started.rst docs/user_guide
 docs: $(VENV)/.docs-installed
 	OMP_NUM_THREADS=1 MPLBACKEND=Agg $(PY) -m pytest -q -p no:cacheprovider \
