@@ -352,6 +352,21 @@ def test_targets_too_large_to_standardise_are_rejected(data):
     assert np.isfinite(pred).all(), "infinite predictions without an error"
 
 
+def test_huge_but_representable_values_train_and_predict(data):
+    # Inputs and targets are standardised inside: their scale is irrelevant
+    # as long as float32 (inputs) and float64 (targets) can hold it.
+    X, y = data["X3"], data["y"]
+    small = RNNRegressor(**FAST).fit(X, y).predict(X)
+    with warnings.catch_warnings():
+        # scikit-learn's finiteness check sums the array, which overflows.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        huge = RNNRegressor(**FAST).fit(X * np.float32(1e30), y * 1e100)
+        pred = huge.predict(X * np.float32(1e30))
+    assert np.isfinite(pred).all()
+    # The same network up to the scale: the predictions scale with y.
+    np.testing.assert_allclose(pred / 1e100, small, rtol=1e-3, atol=1e-4)
+
+
 def test_bad_classification_labels(data):
     X, labels = data["X"], data["labels"]
     assert_clear_error(lambda y: RNNClassifier(**FAST).fit(X, y), data["y"])
