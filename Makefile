@@ -22,7 +22,7 @@ demo: install
 	$(PY) examples/demo.py
 
 lint: install
-	$(PY) -m ruff check sklearn_rnn tests examples benchmarks
+	$(PY) -m ruff check .
 
 test: install lint
 	OMP_NUM_THREADS=1 $(PY) -m pytest -n $(TEST_WORKERS) -q
