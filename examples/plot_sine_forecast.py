@@ -18,8 +18,15 @@ predictions back in gives a 30-step forecast.
 # read as univariate sequences of 10 time steps.
 import matplotlib.pyplot as plt
 import numpy as np
+from sklearn.model_selection import TimeSeriesSplit, cross_val_score
+from sklearn.pipeline import make_pipeline
 
-from sklearn_rnn import RNNRegressor, make_windows, recursive_forecast
+from sklearn_rnn import (
+    RNNRegressor,
+    SlidingWindowTransformer,
+    make_windows,
+    recursive_forecast,
+)
 
 rng = np.random.default_rng(0)
 t = np.arange(1000)
@@ -88,3 +95,21 @@ ax.set_xlabel("time step")
 ax.legend(loc="lower left", fontsize=9)
 plt.tight_layout()
 plt.show()
+
+# %%
+# Cross-validation without leakage, in a pipeline
+# -----------------------------------------------
+# To score the whole procedure rather than one split, put the windowing in a
+# pipeline. :class:`~sklearn_rnn.SlidingWindowTransformer` turns each row of
+# the series into the window of the 10 rows ending there, so the rows stay
+# aligned with their targets (the next values); ``TimeSeriesSplit`` always
+# tests on the block that follows the training rows, and each fold fits its
+# own input and target scaling. (The first 9 rows of each test block have a
+# padded window: a small cost of windowing inside the pipeline.)
+pipe = make_pipeline(
+    SlidingWindowTransformer(window_size=10),
+    RNNRegressor(cell="rnn", hidden_size=64, max_iter=50, random_state=0),
+)
+rows, next_values = series[:-1].reshape(-1, 1), series[1:]
+scores = cross_val_score(pipe, rows, next_values, cv=TimeSeriesSplit(n_splits=3))
+print("one-step R² of each fold:", scores.round(3))
