@@ -404,7 +404,16 @@ class BaseRNN(BaseEstimator):
         with torch.random.fork_rng(devices=fork_devices):
             torch.manual_seed(seed)
             if not continuing:
-                net.initialize()
+                try:
+                    net.initialize()
+                except (RuntimeError, MemoryError) as exc:
+                    # torch's allocator error names no parameter.
+                    raise ValueError(
+                        "Could not build the network with hidden_size="
+                        f"{self.hidden_size}, num_layers={self.num_layers}, "
+                        f"head_hidden_sizes={tuple(self.head_hidden_sizes)}: "
+                        f"{exc}. Use smaller sizes."
+                    ) from exc
             try:
                 # max_iter is read on every fit, so warm_start honours a
                 # changed value, as scikit-learn's MLP does.

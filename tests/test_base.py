@@ -177,6 +177,12 @@ def test_invalid_hyperparameters(Est, params, match):
         Est(**{"max_iter": 1, **params}).fit(X, y)
 
 
+def test_network_too_large_to_allocate_is_a_clear_error():
+    X, y = _data(RNNRegressor, n=10)
+    with pytest.raises(ValueError, match="Could not build the network.*hidden_size"):
+        RNNRegressor(hidden_size=10**12, max_iter=1).fit(X, y)
+
+
 @pytest.mark.parametrize("Est", ESTIMATORS)
 def test_inputs_are_not_modified(Est):
     X, y = _data(Est)
