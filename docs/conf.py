@@ -70,7 +70,8 @@ def _unlink_sklearn_references(app, what, name, obj, options, lines):
 
 # --- Examples gallery ------------------------------------------------------
 # Examples run on the CPU as users would run them; anything they save goes to
-# a temporary directory (they use ``tempfile``), never into the source tree.
+# a temporary directory (they use ``tempfile``): the build fails if an
+# example leaves a file in examples/ (sphinxext/gallery_checks.py).
 sphinx_gallery_conf = {
     "examples_dirs": str(HERE.parent / "examples"),
     "gallery_dirs": "auto_examples",
@@ -83,7 +84,8 @@ sphinx_gallery_conf = {
     "backreferences_dir": "gen_modules/backreferences",
     "reference_url": {"sklearn_rnn": None},
     "image_scrapers": ("matplotlib",),
-    "reset_modules": ("matplotlib",),
+    "reset_modules": ("matplotlib", "gallery_checks.no_files_left_in_examples"),
+    "reset_modules_order": "both",
     "capture_repr": ("_repr_html_", "__repr__"),
     "min_reported_time": 1,
     "show_memory": False,
