@@ -3,15 +3,16 @@
 torch runs each op on all cores by default. A small recurrent network is
 a long chain of small matrix products (one per time step), where waking the
 other threads costs more than the product itself: on 2 cores, RNN-64 with a
-batch of 64 trains about 15 % faster on one thread, and on a busy machine
+batch of 64 trains about 15 % faster on one thread than on two (LSTM-64 with
+a batch of 256, 1.5x slower), and on a busy machine
 (other processes, or several fits in the threads of one process) a thread
 pool that waits for a core it does not get makes training many times slower.
 
 The policy, applied for the duration of a training or validation epoch:
 
 * from the work of one recurrent step (batch x gates x hidden x hidden
-  multiply-adds), one thread per :data:`STEP_WORK_PER_THREAD` of it, at
-  least one;
+  multiply-adds), one thread per ``STEP_WORK_PER_THREAD`` of it, at least
+  one;
 * never more than the caller's own setting (``torch.set_num_threads``, or
   ``OMP_NUM_THREADS``, which joblib's process workers set to their share of
   the cores);
@@ -33,11 +34,12 @@ from torch import nn
 __all__ = ["STEP_WORK_PER_THREAD", "recurrent_step_work", "training_threads",
            "limit_threads"]
 
-# Multiply-adds of one recurrent step that make a second thread pay off,
-# measured on 2 cores (torch 2.13, OpenMP): RNN-64 x batch 64 (0.26 M) and
-# LSTM-64 x batch 32 (0.5 M) are no faster on two threads, LSTM-64 x batch
-# 256 (4.2 M) is 1.5x faster.
-STEP_WORK_PER_THREAD = 1_000_000
+# Multiply-adds of one recurrent step per thread, measured on 2 idle cores
+# (torch 2.13, OpenMP): RNN-64 x batch 32 or 64 (0.13 M, 0.26 M) trains up
+# to 15 % faster on one thread than on two, LSTM-64 x batch 32 (0.52 M) as
+# fast, LSTM-64 x batch 64 (1.05 M, packed sequences) 1.6x faster on two,
+# LSTM-64 x batch 256 (4.2 M) 1.5x faster on two.
+STEP_WORK_PER_THREAD = 500_000
 
 _GATES = {nn.RNN: 1, nn.GRU: 3, nn.LSTM: 4}
 
@@ -96,7 +98,7 @@ def training_threads(module, batch_size, available=None, concurrent=1):
     >>> from torch import nn
     >>> training_threads(nn.RNN(1, 64), batch_size=32, available=8)
     1
-    >>> training_threads(nn.LSTM(1, 64), batch_size=256, available=8)
+    >>> training_threads(nn.LSTM(1, 64), batch_size=256, available=4)
     4
     >>> training_threads(nn.LSTM(1, 64), batch_size=256, available=8, concurrent=8)
     1
