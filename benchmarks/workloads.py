@@ -46,6 +46,7 @@ class Workload:
     epochs: int
     n_samples: int  # full size; --quick divides it
     make: object  # callable(n_samples, rng) -> Data
+    rounds: int = 3  # interleaved rounds by default (more for cheap ones)
 
     @property
     def classification(self):
@@ -109,9 +110,9 @@ WORKLOADS = {
     w.key: w
     for w in [
         Workload("sine", "1k noisy sine, window 10, RNN-64, batch 32, 10 epochs",
-                 "rnn", 64, 32, 10, 990, _sine),
+                 "rnn", 64, 32, 10, 990, _sine, rounds=5),
         Workload("rows", "10k sequences 28x28, RNN-64, 10 classes, batch 64, "
-                 "2 epochs", "rnn", 64, 64, 2, 10_000, _rows),
+                 "2 epochs", "rnn", 64, 64, 2, 10_000, _rows, rounds=5),
         Workload("lstm", "50k windows of 50, LSTM-64, batch 256, 2 epochs",
                  "lstm", 64, 256, 2, 50_000, _long_windows),
         Workload("varlen", "3k sequences of 10-200 steps x 8 features, packed, "
