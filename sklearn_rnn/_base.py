@@ -1,6 +1,7 @@
 """Shared estimator: parameters, validation, building and fitting the skorch net."""
 
 import copy
+import threading
 import warnings
 from numbers import Integral, Real
 
@@ -44,6 +45,8 @@ OPTIMIZERS = {
 # overhead, small enough to keep memory bounded for millions of sequences.
 PREDICT_BATCH_SIZE = 4096
 
+
+_GLOBAL_RNG_LOCK = threading.RLock()
 
 _INT_PARAMS = ("hidden_size", "num_layers", "max_iter", "batch_size",
                "n_iter_no_change")
@@ -401,19 +404,8 @@ class BaseRNN(BaseEstimator):
             sequence_targets=sequence_targets,
         )
         fork_devices = [torch.device(device)] if device.startswith("cuda") else []
-        with torch.random.fork_rng(devices=fork_devices):
-            torch.manual_seed(seed)
-            if not continuing:
-                try:
-                    net.initialize()
-                except (RuntimeError, MemoryError) as exc:
-                    # torch's allocator error names no parameter.
-                    raise ValueError(
-                        "Could not build the network with hidden_size="
-                        f"{self.hidden_size}, num_layers={self.num_layers}, "
-                        f"head_hidden_sizes={tuple(self.head_hidden_sizes)}: "
-                        f"{exc}. Use smaller sizes."
-                    ) from exc
+
+        def train():
             try:
                 # max_iter is read on every fit, so warm_start honours a
                 # changed value, as scikit-learn's MLP does.
@@ -427,6 +419,30 @@ class BaseRNN(BaseEstimator):
                 if validation is not None:
                     # Do not keep X_val alive (and pickled) inside net_.
                     net.train_split = TailSplit(self.validation_fraction)
+
+        # torch's generator is process-wide: fits running at once in threads
+        # (joblib's threading back end, Dask's threaded scheduler) would
+        # interleave their seeds. Weight initialisation always happens under
+        # the lock; training too when dropout draws from that generator
+        # (shuffling has a generator of its own).
+        uses_global_rng = self.dropout > 0
+        with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=fork_devices):
+            torch.manual_seed(seed)
+            if not continuing:
+                try:
+                    net.initialize()
+                except (RuntimeError, MemoryError) as exc:
+                    # torch's allocator error names no parameter.
+                    raise ValueError(
+                        "Could not build the network with hidden_size="
+                        f"{self.hidden_size}, num_layers={self.num_layers}, "
+                        f"head_hidden_sizes={tuple(self.head_hidden_sizes)}: "
+                        f"{exc}. Use smaller sizes."
+                    ) from exc
+            if uses_global_rng:
+                train()
+        if not uses_global_rng:
+            train()
         # Predict-ready: _forward never toggles the mode, so concurrent
         # predicts cannot switch dropout back on under one another (skorch
         # switches back to training mode on the next fit).

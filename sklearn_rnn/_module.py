@@ -112,28 +112,37 @@ class RecurrentNetwork(nn.Module):
         """
         X = (X - self.input_mean) / self.input_scale
         max_len = X.shape[1]
-        packed = lengths is not None and bool((lengths < max_len).any())
+        ragged = lengths is not None and bool((lengths < max_len).any())
+        # A forward-only network reaches each sequence's end before the
+        # padding after it: run the padded batch (torch's fused kernels; a
+        # packed batch trains about 5x slower on the CPU) and read the state
+        # at the last valid step. Only a backward direction, which must start
+        # at the true end, needs packing.
+        packed = ragged and self.rnn.bidirectional
         if packed:
             X = pack_padded_sequence(X, lengths, batch_first=True,
                                      enforce_sorted=False)
         output, state = self.rnn(X)
-        if self.return_sequences or self.pooling != "last":
-            if packed:
-                output, _ = pad_packed_sequence(output, batch_first=True,
-                                                total_length=max_len)
+        if packed and (self.return_sequences or self.pooling != "last"):
+            output, _ = pad_packed_sequence(output, batch_first=True,
+                                            total_length=max_len)
         if self.return_sequences:
             return self.head(output)
         if self.pooling == "last":
-            hidden = state[0] if isinstance(state, tuple) else state
-            if self.rnn.bidirectional:
-                # Last layer: forward final state (at each sequence's true end)
-                # and backward final state (at t=0).
-                pooled = torch.cat([hidden[-2], hidden[-1]], dim=1)
+            if ragged and not packed:
+                last = (lengths - 1).to(output.device)
+                pooled = output[torch.arange(len(last), device=output.device), last]
             else:
-                pooled = hidden[-1]
+                hidden = state[0] if isinstance(state, tuple) else state
+                if self.rnn.bidirectional:
+                    # Last layer: forward final state (at each sequence's true
+                    # end) and backward final state (at t=0).
+                    pooled = torch.cat([hidden[-2], hidden[-1]], dim=1)
+                else:
+                    pooled = hidden[-1]
             return self.head(pooled)
         mask = None
-        if packed:
+        if ragged:
             steps = torch.arange(max_len, device=lengths.device)
             mask = (steps[None, :] < lengths[:, None]).to(output.device)
         return self.head(self._pool(output, mask, lengths))

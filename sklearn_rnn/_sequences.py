@@ -156,27 +156,48 @@ def check_sequence_array(X):
     return arr
 
 
-def feature_mean_and_scale(batch):
+def feature_mean_and_scale(batch, rows_per_chunk=4096):
     """Per-feature mean and standard deviation, pooled over valid time steps.
 
     Padding is excluded. A constant feature gets scale 1, so it is centred
-    but not blown up.
+    but not blown up. The statistics are accumulated over chunks of rows
+    (Chan et al.'s parallel variance), so a window view over a long series
+    is never materialised: memory stays at one chunk, not a copy of ``X``.
 
     Returns
     -------
     mean, scale : ndarray of shape (n_features,), float64
+
+    Examples
+    --------
+    >>> from sklearn_rnn._sequences import feature_mean_and_scale, pad_sequences
+    >>> mean, scale = feature_mean_and_scale(pad_sequences([[1.0, 3.0], [5.0]]))
+    >>> mean.tolist(), scale.round(3).tolist()
+    ([3.0], [1.633])
     """
     values, lengths = batch.values, batch.lengths
-    n_features = values.shape[2]
-    if lengths is None:
-        flat = values.reshape(-1, n_features)
-        mean = flat.mean(axis=0, dtype=np.float64)
-        var = flat.var(axis=0, dtype=np.float64)
-    else:
-        mask = np.arange(values.shape[1])[None, :] < lengths[:, None]
-        valid = values[mask]
-        mean = valid.mean(axis=0, dtype=np.float64)
-        var = valid.var(axis=0, dtype=np.float64)
-    scale = np.sqrt(var)
+    n, n_steps, n_features = values.shape
+    steps = np.arange(n_steps)
+    count = 0
+    mean = np.zeros(n_features)
+    sq_dev = np.zeros(n_features)
+    for start in range(0, n, rows_per_chunk):
+        block = values[start : start + rows_per_chunk]
+        if lengths is None:
+            block = block.reshape(-1, n_features)
+        else:
+            chunk_lengths = lengths[start : start + rows_per_chunk]
+            block = block[steps[None, :] < chunk_lengths[:, None]]
+        k = block.shape[0]
+        if k == 0:
+            continue
+        block_mean = block.mean(axis=0, dtype=np.float64)
+        block_sq_dev = np.square(block - block_mean, dtype=np.float64).sum(axis=0)
+        delta = block_mean - mean
+        total = count + k
+        mean += delta * (k / total)
+        sq_dev += block_sq_dev + delta**2 * (count * k / total)
+        count = total
+    scale = np.sqrt(sq_dev / count)
     scale[~(scale > 1e-12)] = 1.0
     return mean, scale

@@ -89,6 +89,29 @@ def test_same_random_state_same_predictions(Est):
     assert not np.array_equal(a._forward(X), c._forward(X))
 
 
+@pytest.mark.parametrize("dropout", [0.0, 0.3])
+def test_fits_in_concurrent_threads_reproduce_the_sequential_fit(dropout):
+    import threading
+
+    X, y = _data(RNNRegressor, n=70)
+    params = dict(hidden_size=8, max_iter=3, batch_size=16, num_layers=2,
+                  dropout=dropout, random_state=0)
+    expected = RNNRegressor(**params).fit(X, y).predict(X)
+    results = [None] * 4
+
+    def fit(i):
+        results[i] = RNNRegressor(**params).fit(X, y).predict(X)
+
+    threads = [threading.Thread(target=fit, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for result in results:
+        # Thread counts may differ between the runs: float32 rounding only.
+        np.testing.assert_allclose(result, expected, rtol=1e-4, atol=1e-5)
+
+
 def test_fit_leaves_global_torch_rng_alone():
     import torch
 

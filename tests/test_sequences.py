@@ -85,3 +85,20 @@ def test_feature_mean_and_scale_constant_feature():
     np.testing.assert_allclose(mean, [1.0, 1.0])
     assert scale[0] == 1.0  # constant: centred, not divided by ~0
     np.testing.assert_allclose(scale[1], np.std([0, 1, 2]))
+
+
+@pytest.mark.parametrize("ragged", [False, True])
+def test_feature_mean_and_scale_chunked_equals_direct(ragged):
+    rng = np.random.RandomState(0)
+    values = (rng.normal(size=(50, 7, 3)) * [1, 10, 100] + [5, -3, 1e4]).astype(
+        np.float32
+    )
+    lengths = rng.randint(1, 8, size=50) if ragged else None
+    if ragged:
+        values[np.arange(7)[None, :] >= lengths[:, None]] = 0
+        valid = values[np.arange(7)[None, :] < lengths[:, None]]
+    else:
+        valid = values.reshape(-1, 3)
+    mean, scale = feature_mean_and_scale(Sequences(values, lengths), rows_per_chunk=4)
+    np.testing.assert_allclose(mean, valid.mean(axis=0, dtype=np.float64), rtol=1e-10)
+    np.testing.assert_allclose(scale, valid.std(axis=0, dtype=np.float64), rtol=1e-8)
