@@ -1,13 +1,13 @@
 """
-=========================================
-Variable-length sequences, no padding
-=========================================
+=================================================
+Variable-length sequences without manual padding
+=================================================
 
 Real sequences rarely share a length: gestures, spoken words and sessions
 last as long as they last. Pass them as a plain Python list of arrays of shape
-``(T_i, n_features)``; the estimator pads them inside and *packs* the padded
-batch, so the network never reads the padding and a sequence gets the same
-prediction whatever it is batched with.
+``(T_i, n_features)``; the estimator pads them inside, and the padding never
+reaches a prediction: a sequence gets the same prediction whatever it is
+batched with.
 
 Here: pen trajectories of 2-D points (x, y), between 15 and 60 steps long,
 drawing one of three shapes. The labels are strings.
