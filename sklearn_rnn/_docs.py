@@ -33,7 +33,8 @@ TRAINING_PARAMETERS = """
     optimizer : {'adam', 'adamw', 'sgd', 'rmsprop'} or torch optimizer class, \
 default='adam'
         The optimiser; a class is called as
-        ``cls(params, lr=learning_rate_init, weight_decay=alpha)``.
+        ``cls(params, lr=learning_rate_init)``, plus
+        ``weight_decay=alpha / batch_size`` when ``alpha > 0``.
     learning_rate_init : float, default=1e-3
         Initial learning rate.
     learning_rate : {'constant', 'adaptive', 'cosine'}, default='constant'
@@ -117,7 +118,7 @@ FITTED_ATTRIBUTES = """
     n_features_in_ : int
         Columns of 2-D ``X`` (time steps of univariate sequences), or
         features per time step of 3-D and variable-length ``X``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a DataFrame with string column names.
     device_ : str
         The device the network lives on.

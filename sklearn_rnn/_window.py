@@ -84,7 +84,7 @@ class SlidingWindowTransformer(TransformerMixin, BaseEstimator):
     n_features_in_ : int
         Number of features (columns) of the series seen in :meth:`fit`
         (1 for a 1-D series).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of a DataFrame (or the name of a pandas Series) seen in
         :meth:`fit`.
 
