@@ -145,14 +145,18 @@ class RecurrentNetwork(nn.Module):
         if ragged:
             steps = torch.arange(max_len, device=lengths.device)
             mask = (steps[None, :] < lengths[:, None]).to(output.device)
+            # Unpacked states past a sequence's end are computed from the
+            # padding and can grow without bound (relu cells): zero them, so
+            # no inf * 0 = NaN reaches the pooled vector.
+            output = output.masked_fill(~mask.unsqueeze(-1), 0.0)
         return self.head(self._pool(output, mask, lengths))
 
     def _pool(self, output, mask, lengths):
         if self.pooling == "mean":
             if mask is None:
                 return output.mean(dim=1)
-            summed = (output * mask.unsqueeze(-1)).sum(dim=1)
-            return summed / lengths.to(output.device, output.dtype).unsqueeze(-1)
+            counts = lengths.to(output.device, output.dtype).unsqueeze(-1)
+            return output.sum(dim=1) / counts
         if self.pooling == "max":
             if mask is None:
                 return output.amax(dim=1)

@@ -287,8 +287,10 @@ class SequenceNet(NeuralNet):
             # not part of the sequence and must not count.
             lengths = lengths.to(loss.device, non_blocking=True)
             steps = torch.arange(loss.shape[1], device=loss.device)
-            mask = (steps[None, :] < lengths[:, None]).to(loss.dtype)
-            loss = (loss.mean(dim=2) * mask).sum(dim=1) / mask.sum(dim=1)
+            mask = steps[None, :] < lengths[:, None]
+            # where, not a product: a padded step's loss may be inf.
+            per_step = torch.where(mask, loss.mean(dim=2), 0.0)
+            loss = per_step.sum(dim=1) / mask.sum(dim=1)
         elif weight is None:
             # Every sample has as many loss terms: the mean of the
             # per-sample means is the plain mean (one op, not three).

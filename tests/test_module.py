@@ -54,3 +54,22 @@ def test_single_layer_dropout_does_not_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         RecurrentNetwork(1, 1, num_layers=1, dropout=0.5)
+
+
+@pytest.mark.parametrize("pooling", ["mean", "max", "attention"])
+def test_exploding_states_in_the_padding_do_not_leak(pooling):
+    # A relu cell with a large recurrent weight grows without bound over the
+    # padding of a short sequence; the pooled output must not see it.
+    net = RecurrentNetwork(1, 1, cell="rnn", nonlinearity="relu", hidden_size=2,
+                           pooling=pooling).eval()
+    with torch.no_grad():
+        net.rnn.weight_hh_l0.copy_(1e4 * torch.eye(2))
+        net.rnn.bias_ih_l0.fill_(1.0)
+    short = torch.ones(1, 2, 1)
+    batch = torch.cat([torch.cat([short, torch.ones(1, 60, 1)], dim=1),
+                       torch.ones(1, 62, 1)])
+    with torch.no_grad():
+        out = net(batch, torch.tensor([2, 62]))
+        alone = net(short)
+    assert torch.isfinite(out[0]).all()
+    torch.testing.assert_close(out[:1], alone)
