@@ -455,13 +455,9 @@ class BaseRNN(BaseEstimator):
     def _validation_set(self, X_val, y_val, sample_weight_val):
         """Validate explicit validation data against the training fit."""
         batch = self._validate_X(X_val, reset=False)
-        # class_weight is computed from the training labels kept here.
-        train_labels = getattr(self, "_y_for_weights", None)
         target = self._encode_target(
             y_val, len(batch), reset=False, classes=None, batch=batch
         )
-        if train_labels is not None:
-            self._y_for_weights = train_labels
         if sample_weight_val is not None:
             sample_weight_val = _check_sample_weight(
                 sample_weight_val, batch.values[:, 0, 0], dtype=np.float32,

@@ -140,13 +140,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     # -------------------------------------------------------------- targets
     def _criterion(self):
         kwargs = {"reduction": "none"}
-        if self.class_weight is not None:
-            weights = compute_class_weight(
-                self.class_weight,
-                classes=self.classes_,
-                y=self._encoder.inverse_transform(self._y_for_weights),
-            )
-            kwargs["weight"] = torch.as_tensor(weights, dtype=torch.float32)
+        if self._class_weights is not None:
+            kwargs["weight"] = torch.as_tensor(self._class_weights,
+                                               dtype=torch.float32)
         return nn.CrossEntropyLoss, kwargs
 
     _score_fn = staticmethod(accuracy_torch)
@@ -172,11 +168,16 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             self._encoder = encoder
             self.classes_ = encoder.classes_
             self._n_outputs = len(encoder.classes_)
+            # From the labels of the fit that builds the network; later
+            # (warm-start, partial_fit, X_val) labels do not change them.
+            self._class_weights = (
+                None if self.class_weight is None
+                else compute_class_weight(self.class_weight, classes=self.classes_,
+                                          y=y)
+            )
         else:
             self._check_known(self._encoder, y, "the classes seen in the first fit")
-        encoded = self._encoder.transform(y)
-        self._y_for_weights = encoded
-        return encoded.astype(np.int64)
+        return self._encoder.transform(y).astype(np.int64)
 
     @staticmethod
     def _check_known(encoder, y, where):

@@ -38,10 +38,9 @@ _METADATA = "metadata.json"
 _WEIGHTS = "weights.safetensors"
 _HISTORY = "history.json"
 
-# Fitted attributes that are not plain data: the net is rebuilt, the label
-# encoder is rebuilt from ``classes_``, and the encoded training labels are
-# neither needed to predict nor ours to copy into a model file.
-_REBUILT_ATTRIBUTES = {"net_", "_encoder", "_y_for_weights"}
+# Fitted attributes that are not plain data: the net is rebuilt, and the
+# label encoder is rebuilt from ``classes_``.
+_REBUILT_ATTRIBUTES = {"net_", "_encoder"}
 _ATTRIBUTE_NAME = re.compile(r"^_?[a-z][a-z0-9_]*$")
 _ARRAY_KINDS = set("biufUO")
 
@@ -468,7 +467,7 @@ def _restore(metadata_bytes, weight_bytes, history_bytes, device):
         setattr(estimator, key, value)
     required = ["n_input_features_", "_n_outputs", "device_"]
     if cls is classes["RNNClassifier"]:
-        required.append("classes_")
+        required += ["classes_", "_class_weights"]
     else:
         required += ["_target_mean", "_target_scale", "_target_ndim"]
     absent = [key for key in required if key not in fitted]
@@ -517,22 +516,14 @@ def _rebuild_net(estimator, device, tensors):
         encoder = LabelEncoder()
         encoder.classes_ = estimator.classes_
         estimator._encoder = encoder
-        # _criterion derives class weights from the training labels, which
-        # are not stored: one label per class builds the right shapes and
-        # the stored criterion state then sets the actual weights.
-        estimator._y_for_weights = np.arange(len(estimator.classes_))
-    try:
-        net = estimator._build_net(
-            int(estimator._n_outputs),
-            device,
-            0,
-            estimator.early_stopping,
-            np.zeros(n_features),
-            np.ones(n_features),
-        )
-    finally:
-        if isinstance(estimator, RNNClassifier):
-            del estimator._y_for_weights
+    net = estimator._build_net(
+        int(estimator._n_outputs),
+        device,
+        0,
+        estimator.early_stopping,
+        np.zeros(n_features),
+        np.ones(n_features),
+    )
 
     module_state = _with_prefix(tensors, "module.")
     # The stored hyperparameters decide the module's size: check them

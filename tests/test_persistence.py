@@ -38,7 +38,7 @@ def _round_trip(estimator, tmp_path, **load_kwargs):
 
 
 def _assert_same_fitted_state(original, loaded):
-    rebuilt = {"net_", "_encoder", "_y_for_weights"}
+    rebuilt = {"net_", "_encoder"}
     assert set(vars(loaded)) - rebuilt == set(vars(original)) - rebuilt
     assert loaded.get_params() == original.get_params()
     for key in ("n_iter_", "loss_curve_", "best_iteration_", "n_features_in_",
