@@ -187,7 +187,8 @@ class BaseRNN(BaseEstimator):
                     "X is empty: found 0 sequences while a minimum of 1 is "
                     "required."
                 )
-            ndim = _ndim_of(X)
+            X = _as_array_like(X)
+            ndim = getattr(X, "ndim", 0)
             tabular = ndim == 2 and (reset or self._fitted_on_2d_)
             if tabular:
                 # validate_data records n_features_in_ / feature_names_in_
@@ -541,16 +542,21 @@ class BaseRNN(BaseEstimator):
         return tags
 
 
-def _ndim_of(X):
-    ndim = getattr(X, "ndim", None)
-    if ndim is None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                ndim = np.asarray(X).ndim
-            except (TypeError, ValueError):
-                ndim = 0
-    return ndim
+def _as_array_like(X):
+    """``X`` itself when it has an ``ndim`` (arrays, DataFrames), else it as
+    an array: converted once here, not again by ``check_array``.
+
+    Input numpy cannot convert is returned as is, for ``check_array`` to
+    reject with its message.
+    """
+    if hasattr(X, "ndim"):
+        return X
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return np.asarray(X)
+        except (TypeError, ValueError):
+            return X
 
 
 def _training_state(net):
