@@ -1,20 +1,24 @@
-"""Shared estimator: parameters, validation, building and fitting the skorch net."""
+"""Shared estimator: parameters, validation, building and fitting the skorch net.
+
+The fitted state of an estimator lives in one place: :meth:`BaseRNN.
+_get_fitted_state` hands it out (fitted attributes as plain data, the
+tensors of the network, the optimiser and the loss, the history) and
+:meth:`BaseRNN._set_fitted_state` takes it back, building the skorch net from
+the estimator's *current* parameters and loading the state into it. Warm
+start, ``partial_fit``, pickling and :func:`~sklearn_rnn.save_model` all go
+through that pair, so they cannot disagree.
+"""
 
 import copy
 import threading
-import warnings
+from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import (
     Callback,
     EarlyStopping,
@@ -22,8 +26,10 @@ from skorch.callbacks import (
     LRScheduler,
 )
 from skorch.helper import predefined_split
+from skorch.history import History
 
 from ._callbacks import EpochProgressBar, StopOnNonFiniteLoss, ValidationScore
+from ._compat import Interval, StrOptions, _check_sample_weight
 from ._module import CELLS, POOLINGS, RecurrentNetwork
 from ._net import SequenceNet, TailSplit, as_dataset
 from ._sequences import (
@@ -33,6 +39,7 @@ from ._sequences import (
     is_ragged,
     pad_sequences,
 )
+from ._utils import as_array_like, device_is_usable, resolve_device
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -41,10 +48,14 @@ OPTIMIZERS = {
     "rmsprop": torch.optim.RMSprop,
 }
 
-# Rows per forward pass at predict time: large enough to amortise Python
-# overhead, small enough to keep memory bounded for millions of sequences.
-PREDICT_BATCH_SIZE = 4096
-
+# Rows per forward pass at predict time. Every forward pass gets exactly
+# this many rows (the last block is padded): a row's prediction then never
+# depends on which other rows share its call, bit for bit (torch's CPU
+# kernels round differently for different batch sizes and thread splits,
+# ~1e-7, which fails scikit-learn's check_methods_subset_invariance).
+# Large enough to amortise the per-call overhead, small enough that padding
+# a single window stays cheap for recursive forecasts.
+PREDICT_BATCH_SIZE = 256
 
 _GLOBAL_RNG_LOCK = threading.RLock()
 
@@ -54,29 +65,15 @@ _FLOAT_PARAMS = ("dropout", "learning_rate_init", "momentum", "alpha",
                  "clip_grad_norm", "validation_fraction", "tol")
 
 
-def _resolve_device(device):
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    try:
-        parsed = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(
-            f"device={device!r} is not a valid torch device; use 'auto', "
-            "'cpu', 'cuda', 'cuda:1', 'mps', ..."
-        ) from exc
-    if parsed.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            f"device={device!r} was requested but CUDA is not available on this "
-            "machine; use device='auto' or 'cpu'."
-        )
-    return device
-
-
-class BaseRNN(BaseEstimator):
+class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     """Parameters and training logic shared by the regressor and classifier.
 
-    Subclasses define ``_output_size``, ``_encode_target``, ``_criterion``,
-    ``_score_fn`` and how raw network outputs become predictions.
+    The contract with a subclass is its abstract methods: how a target is
+    encoded for the network (:meth:`_encode_y`), the loss
+    (:meth:`_criterion`), how the network's raw outputs are scored against
+    encoded targets (:meth:`_score_outputs`, used by ``score`` and by the
+    validation score alike) and :meth:`predict`. Everything else - the
+    defaults, ``fit``, the fitted state - is written here once.
     """
 
     _parameter_constraints: dict = {
@@ -109,6 +106,9 @@ class BaseRNN(BaseEstimator):
         "callbacks": [list, None],
     }
 
+    # The subclasses repeat this signature (scikit-learn reads each class's
+    # own __init__); tests/test_base.py checks that every copy has the same
+    # defaults as this one and as the docstrings.
     def __init__(
         self,
         *,
@@ -168,6 +168,34 @@ class BaseRNN(BaseEstimator):
         self.device = device
         self.callbacks = callbacks
 
+    # ------------------------------------------------------------- contract
+    @abstractmethod
+    def _encode_y(self, y, batch, *, reset, classes=None, scoring=False):
+        """``y`` as the network's targets for the sequences ``batch``.
+
+        With ``reset``, learn the encoding (and set ``_n_outputs``); else
+        check ``y`` against it. With ``scoring``, values the encoding does
+        not know (a label never seen in fit) are allowed and never match a
+        prediction.
+        """
+
+    @abstractmethod
+    def _criterion(self):
+        """The loss as ``(class, kwargs)``; it must use ``reduction='none'``."""
+
+    @abstractmethod
+    def _score_outputs(self, y_encoded, outputs, sample_weight=None, lengths=None):
+        """Score raw network ``outputs`` against encoded targets (numpy).
+
+        The one scoring function: ``score`` and the validation score of
+        each epoch both call it. ``lengths`` marks the valid steps of
+        per-step outputs; padded steps never count.
+        """
+
+    @abstractmethod
+    def predict(self, X):
+        """Predictions for the sequences ``X``."""
+
     # ------------------------------------------------------------------ input
     def _validate_X(self, X, *, reset):
         """Coerce ``X`` to :class:`Sequences`, checking it against the fit.
@@ -176,7 +204,8 @@ class BaseRNN(BaseEstimator):
         steps: as for any scikit-learn estimator, ``n_features_in_`` is then
         the number of columns and predict needs the same number. 3-D input
         and ragged lists have ``n_features_in_`` features per time step and
-        any number of time steps.
+        any number of time steps. ``n_input_features_`` is always the
+        number of features per time step (what the network reads).
         """
         if is_ragged(X):
             batch = pad_sequences(X)
@@ -187,7 +216,7 @@ class BaseRNN(BaseEstimator):
                     "X is empty: found 0 sequences while a minimum of 1 is "
                     "required."
                 )
-            X = _as_array_like(X)
+            X = as_array_like(X)
             ndim = getattr(X, "ndim", 0)
             tabular = ndim == 2 and (reset or self._fitted_on_2d_)
             if tabular:
@@ -214,6 +243,14 @@ class BaseRNN(BaseEstimator):
                 "features per time step as input."
             )
         return batch
+
+    def _check_sample_weight(self, sample_weight, batch):
+        if sample_weight is None:
+            return None
+        return _check_sample_weight(
+            sample_weight, batch.values[:, 0, 0], dtype=np.float32,
+            ensure_non_negative=True,
+        )
 
     def _check_extra_params(self):
         """What ``_parameter_constraints`` cannot express."""
@@ -247,7 +284,51 @@ class BaseRNN(BaseEstimator):
                 )
 
     # -------------------------------------------------------------- building
-    def _build_net(self, n_outputs, device, seed, has_validation, mean, scale):
+    def _architecture(self):
+        """The module arguments that decide what the trained weights mean.
+
+        A warm start or ``partial_fit`` cannot change them: the weights of
+        one architecture are meaningless (or do not fit) in another.
+        """
+        return {
+            "input_size": int(self.n_input_features_),
+            "output_size": int(self._n_outputs),
+            "cell": self.cell,
+            "hidden_size": int(self.hidden_size),
+            "num_layers": int(self.num_layers),
+            "bidirectional": bool(self.bidirectional),
+            "nonlinearity": self.nonlinearity if self.cell == "rnn" else None,
+            "pooling": self.pooling,
+            "head_hidden_sizes": tuple(int(v) for v in self.head_hidden_sizes),
+            "return_sequences": bool(getattr(self, "return_sequences", False)),
+        }
+
+    def _module_kwargs(self, mean=None, scale=None):
+        """Keyword arguments of :class:`RecurrentNetwork` for this estimator."""
+        kwargs = dict(self._architecture())
+        kwargs["nonlinearity"] = self.nonlinearity
+        kwargs["dropout"] = float(self.dropout)
+        n_features = kwargs["input_size"]
+        kwargs["input_mean"] = [0.0] * n_features if mean is None else [
+            float(v) for v in mean]
+        kwargs["input_scale"] = [1.0] * n_features if scale is None else [
+            float(v) for v in scale]
+        return kwargs
+
+    def _optimizer_settings(self):
+        """The parameters the optimiser is built from, as plain data."""
+        optimizer = self.optimizer
+        return {
+            "optimizer": optimizer if isinstance(optimizer, str) else
+            f"{optimizer.__module__}.{optimizer.__qualname__}",
+            "learning_rate_init": float(self.learning_rate_init),
+            "alpha": float(self.alpha),
+            "batch_size": int(self.batch_size),
+            "momentum": float(self.momentum),
+        }
+
+    def _build_net(self, device, seed, has_validation, mean=None, scale=None):
+        """A new, uninitialised skorch net from the current parameters."""
         optimizer = self.optimizer
         # MLPRegressor's alpha: the L2 term is divided by the batch size, so
         # an alpha tuned for an MLP means the same here.
@@ -263,7 +344,7 @@ class BaseRNN(BaseEstimator):
         criterion, criterion_kwargs = self._criterion()
         callbacks = [("non_finite_loss", StopOnNonFiniteLoss())]
         if has_validation:
-            callbacks.append(("valid_score", ValidationScore(self._score_fn)))
+            callbacks.append(("valid_score", ValidationScore(self._score_outputs)))
         callbacks.append(
             (
                 "early_stopping",
@@ -310,19 +391,7 @@ class BaseRNN(BaseEstimator):
             callbacks.append(cb if isinstance(cb, tuple) else (f"user_{i}", cb))
         return SequenceNet(
             module=RecurrentNetwork,
-            module__input_size=self.n_input_features_,
-            module__output_size=n_outputs,
-            module__cell=self.cell,
-            module__hidden_size=int(self.hidden_size),
-            module__num_layers=int(self.num_layers),
-            module__bidirectional=self.bidirectional,
-            module__dropout=float(self.dropout),
-            module__nonlinearity=self.nonlinearity,
-            module__pooling=self.pooling,
-            module__head_hidden_sizes=tuple(int(v) for v in self.head_hidden_sizes),
-            module__return_sequences=getattr(self, "return_sequences", False),
-            module__input_mean=[float(v) for v in mean],
-            module__input_scale=[float(v) for v in scale],
+            **{f"module__{k}": v for k, v in self._module_kwargs(mean, scale).items()},
             criterion=criterion,
             **{f"criterion__{k}": v for k, v in criterion_kwargs.items()},
             optimizer=optimizer,
@@ -339,11 +408,79 @@ class BaseRNN(BaseEstimator):
             verbose=1 if self.verbose >= 2 else 0,
         )
 
+    def _initialize(self, net, seed, device):
+        """Initialise ``net`` with weights drawn from ``seed``.
+
+        The global torch generator is forked: the caller's random state does
+        not move, and fits running at once in threads cannot interleave
+        their draws.
+        """
+        fork_devices = [torch.device(device)] if device.startswith("cuda") else []
+        with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=fork_devices):
+            torch.manual_seed(seed)
+            try:
+                net.initialize()
+            except (RuntimeError, MemoryError) as exc:
+                # torch's allocator error names no parameter.
+                raise ValueError(
+                    "Could not build the network with hidden_size="
+                    f"{self.hidden_size}, num_layers={self.num_layers}, "
+                    f"head_hidden_sizes={tuple(self.head_hidden_sizes)}: "
+                    f"{exc}. Use smaller sizes."
+                ) from exc
+        return net
+
     # --------------------------------------------------------------- fitting
-    def _fit(self, X, y, sample_weight=None, *, incremental=False, classes=None,
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
+            sample_weight_val=None):
+        """Fit the network to sequences ``X`` and targets ``y``.
+
+        With ``warm_start=True`` and a fitted model, training continues from
+        the current weights with the current parameters (a new optimiser, as
+        scikit-learn's MLP does; parameters that change the architecture
+        cannot change).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or \
+(n_samples, n_timesteps, n_features), or list of arrays
+            Training sequences (see the class docstring for the layouts).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets: class labels for the classifier; for the regressor
+            values, or with ``return_sequences=True`` one per time step
+            (``(n_samples, T)``, ``(n_samples, T, n_outputs)`` or a list).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sequence weights of the loss.
+        X_val : array-like or list of arrays, default=None
+            Validation sequences for early stopping, used instead of the
+            ``validation_fraction`` tail (needs ``early_stopping=True``). In
+            a ``Pipeline``, ``Pipeline(..., transform_input=["X_val"])``
+            transforms them as ``X``; the names are scikit-learn's own
+            (``HistGradientBoosting*.fit``).
+        y_val : array-like, default=None
+            Targets of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation loss and score.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False, X_val=X_val,
+                         y_val=y_val, sample_weight_val=sample_weight_val)
+
+    def _fit(self, X, y, sample_weight=None, *, incremental, classes=None,
              X_val=None, y_val=None, sample_weight_val=None):
         self._validate_params()
         self._check_extra_params()
+        if incremental and self.early_stopping:
+            # As scikit-learn's MLP: one epoch on a batch has no validation
+            # tail to stop on (it would silently train on part of the rows).
+            raise ValueError(
+                "partial_fit does not support early_stopping=True; set "
+                "early_stopping=False to train incrementally."
+            )
         if (X_val is None) != (y_val is None):
             raise ValueError("X_val and y_val must be passed together.")
         if X_val is not None and not self.early_stopping:
@@ -352,119 +489,99 @@ class BaseRNN(BaseEstimator):
                 "False. When passing X_val and y_val to fit, set "
                 "early_stopping=True."
             )
-        continuing = (incremental or self.warm_start) and hasattr(self, "net_")
-        batch = self._validate_X(X, reset=not continuing)
-        n_samples = len(batch)
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target "
                 "y is None."
             )
-        target = self._encode_target(
-            y, n_samples, reset=not continuing, classes=classes, batch=batch
-        )
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, batch.values[:, 0, 0], dtype=np.float32,
-                ensure_non_negative=True,
-            )
+        continuing = (incremental or self.warm_start) and hasattr(self, "net_")
+        previous = self._get_fitted_state() if continuing else None
+        if continuing:
+            self._check_architecture(previous["attributes"])
+        batch = self._validate_X(X, reset=not continuing)
+        target = self._encode_y(y, batch, reset=not continuing, classes=classes)
+        sample_weight = self._check_sample_weight(sample_weight, batch)
         validation = None
         if X_val is not None:
-            validation = self._validation_set(X_val, y_val, sample_weight_val)
-        has_validation = self.early_stopping and not incremental
+            val_batch = self._validate_X(X_val, reset=False)
+            validation = (
+                val_batch,
+                self._encode_y(y_val, val_batch, reset=False),
+                self._check_sample_weight(sample_weight_val, val_batch),
+            )
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
-        if not continuing:
-            device = _resolve_device(self.device)
-            if self.scale_inputs:
-                mean, scale = feature_mean_and_scale(batch)
-            else:
-                mean = np.zeros(batch.values.shape[2])
-                scale = np.ones(batch.values.shape[2])
-            net = self._build_net(
-                self._n_outputs, device, seed, has_validation, mean, scale
-            )
-        else:
-            net = self.net_
-            device = self.device_
-            # Plain attribute: skorch's set_params rejects iterator params
-            # on an initialised net ("Something went wrong").
-            net.iterator_train__seed = seed
-            # A diverging continuation must not leave NaN weights in the
-            # model the caller already had.
-            backup = _training_state(net)
-        sequence_targets = getattr(self, "return_sequences", False)
+        device = resolve_device(self.device)
+        mean = scale = None
+        if not continuing and self.scale_inputs:
+            mean, scale = feature_mean_and_scale(batch)
+        net = self._build_net(device, seed, self.early_stopping, mean, scale)
+        sequence_targets = bool(getattr(self, "return_sequences", False))
         if validation is not None:
-            net.train_split = predefined_split(as_dataset(
+            # Not kept in net_ after fit (that would pickle X_val with it).
+            net.set_params(train_split=predefined_split(as_dataset(
                 *validation, device=device, sequence_targets=sequence_targets
-            ))
-        elif has_validation:
-            net.train_split = TailSplit(self.validation_fraction)
-        dataset = as_dataset(
-            batch, target, sample_weight, device=device,
-            sequence_targets=sequence_targets,
-        )
-        fork_devices = [torch.device(device)] if device.startswith("cuda") else []
+            )))
+        dataset = as_dataset(batch, target, sample_weight, device=device,
+                             sequence_targets=sequence_targets)
+        self._initialize(net, seed, device)
+        if continuing:
+            self._load_state(net, previous, optimizer=incremental)
 
-        def train():
-            try:
-                # max_iter is read on every fit, so warm_start honours a
-                # changed value, as scikit-learn's MLP does.
-                net.partial_fit(dataset, None,
-                                epochs=1 if incremental else int(self.max_iter))
-            except FloatingPointError:
-                if continuing:
-                    _restore_training_state(net, backup)
-                raise
-            finally:
-                if validation is not None:
-                    # Do not keep X_val alive (and pickled) inside net_.
-                    net.train_split = TailSplit(self.validation_fraction)
-
-        # torch's generator is process-wide: fits running at once in threads
-        # (joblib's threading back end, Dask's threaded scheduler) would
-        # interleave their seeds. Weight initialisation always happens under
-        # the lock; training too when dropout draws from that generator
+        # torch's generator is process-wide: with dropout, training draws from
+        # it, so fits running at once in threads would interleave their draws
         # (shuffling has a generator of its own).
-        uses_global_rng = self.dropout > 0
-        with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=fork_devices):
-            torch.manual_seed(seed)
-            if not continuing:
-                try:
-                    net.initialize()
-                except (RuntimeError, MemoryError) as exc:
-                    # torch's allocator error names no parameter.
-                    raise ValueError(
-                        "Could not build the network with hidden_size="
-                        f"{self.hidden_size}, num_layers={self.num_layers}, "
-                        f"head_hidden_sizes={tuple(self.head_hidden_sizes)}: "
-                        f"{exc}. Use smaller sizes."
-                    ) from exc
-            if uses_global_rng:
-                train()
-        if not uses_global_rng:
-            train()
+        fork_devices = [torch.device(device)] if device.startswith("cuda") else []
+        try:
+            if self.dropout > 0:
+                with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=fork_devices):
+                    torch.manual_seed(seed)
+                    self._train(net, dataset, incremental)
+            else:
+                self._train(net, dataset, incremental)
+        except FloatingPointError:
+            if not continuing and hasattr(self, "net_"):
+                # The attributes already describe the new data: no model
+                # (and none that predicts NaN) is left behind. A continued
+                # fit keeps the previous net_, which it never touched.
+                del self.net_
+            raise
+        if validation is not None:
+            net.train_split = TailSplit(float(self.validation_fraction))
         # Predict-ready: _forward never toggles the mode, so concurrent
-        # predicts cannot switch dropout back on under one another (skorch
-        # switches back to training mode on the next fit).
+        # predicts cannot switch dropout back on under one another.
         net.module_.eval()
         self.net_ = net
         self.device_ = device
+        self._architecture_ = self._architecture()
+        self._optimizer_settings_ = self._optimizer_settings()
         self._record_history()
         return self
 
-    def _validation_set(self, X_val, y_val, sample_weight_val):
-        """Validate explicit validation data against the training fit."""
-        batch = self._validate_X(X_val, reset=False)
-        target = self._encode_target(
-            y_val, len(batch), reset=False, classes=None, batch=batch
-        )
-        if sample_weight_val is not None:
-            sample_weight_val = _check_sample_weight(
-                sample_weight_val, batch.values[:, 0, 0], dtype=np.float32,
-                ensure_non_negative=True,
+    def _train(self, net, dataset, incremental):
+        # skorch's partial_fit keeps the initialised net (and the history we
+        # may have loaded into it); max_iter is read on every fit, so a warm
+        # start honours a changed value, as scikit-learn's MLP does.
+        net.partial_fit(dataset, None, epochs=1 if incremental else int(self.max_iter))
+
+    def _partial_fit(self, X, y, sample_weight=None, classes=None):
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _check_architecture(self, attributes):
+        before = attributes.get("_architecture_")
+        if before is None:
+            return
+        now = self._architecture()
+        changed = [k for k in now if before.get(k) != now[k]
+                   and k not in ("input_size", "output_size")]
+        if changed:
+            detail = ", ".join(f"{k} {before.get(k)!r} -> {now[k]!r}" for k in changed)
+            raise ValueError(
+                f"Cannot continue training (warm_start or partial_fit): {detail} "
+                "changed since the network was trained, and its weights do not "
+                "fit the new architecture. Set them back, or set "
+                "warm_start=False to train a new network."
             )
-        return batch, target, sample_weight_val
 
     def _record_history(self):
         history = self.net_.history
@@ -495,15 +612,143 @@ class BaseRNN(BaseEstimator):
             self.best_validation_score_ = None
             self.best_iteration_ = int(np.argmin(self.loss_curve_)) + 1
 
-    # ------------------------------------------------------------ predicting
-    def _forward(self, X, return_lengths=False):
-        """Raw network outputs for ``X`` as a float32 numpy array.
+    # ---------------------------------------------------------- fitted state
+    # Fitted attributes without which a state cannot be taken back.
+    _required_state_attributes = ("n_input_features_", "_n_outputs", "device_")
 
-        With ``return_lengths``, also the sequence lengths (``None`` when
-        ``X`` was not variable-length).
+    def _get_fitted_state(self):
+        """The whole fitted state, as plain data and CPU tensors.
+
+        ``attributes``: every fitted attribute (plain data); ``module``,
+        ``criterion``: the state dicts of the network and the loss;
+        ``optimizers``: the optimisers' state dicts; ``history``: skorch's
+        per-epoch rows. :meth:`_set_fitted_state` takes it back.
         """
         check_is_fitted(self, "net_")
-        batch = self._validate_X(X, reset=False)
+        params = self.get_params(deep=False)
+        net = self.net_
+        return {
+            "attributes": {k: v for k, v in vars(self).items()
+                           if k not in params and k != "net_"},
+            "module": _to_cpu(net.module_.state_dict()),
+            "criterion": _to_cpu(net.criterion_.state_dict()),
+            "optimizers": {name: _to_cpu(getattr(net, name + "_").state_dict())
+                           for name in net._optimizers},
+            "history": list(net.history),
+        }
+
+    def _set_fitted_state(self, state, device=None):
+        """Make this estimator the fitted one that ``state`` describes.
+
+        The net is built from the current parameters, checked against the
+        stored tensors' shapes before anything is allocated, and the state
+        is loaded into it (the optimiser's too, so training continues as it
+        would have). ``device`` defaults to the saved one when it exists on
+        this machine, else the CPU. Raises ``ValueError`` when the state
+        does not fit the parameters.
+        """
+        attributes = state["attributes"]
+        missing = [k for k in self._required_state_attributes if k not in attributes]
+        if missing:
+            raise ValueError(f"fitted attributes {missing} are missing")
+        for key, value in attributes.items():
+            setattr(self, key, value)
+        if device is None:
+            saved = self.device_
+            device = saved if device_is_usable(saved) else "cpu"
+        else:
+            device = resolve_device(device)
+        self._check_architecture(attributes)
+        # The stored hyperparameters decide the module's size: compare them
+        # with the stored tensors on the meta device (no memory) before
+        # allocating anything, so a doctored state cannot ask for terabytes.
+        expected = self._module_shapes()
+        found = {k: tuple(v.shape) for k, v in state["module"].items()}
+        if expected != found:
+            mismatched = sorted(set(expected) ^ set(found)) or sorted(
+                k for k in expected if expected[k] != found[k]
+            )
+            raise ValueError(
+                f"the module tensors {mismatched} differ from what the "
+                "parameters build"
+            )
+        net = self._build_net(device, 0, self.early_stopping)
+        self._initialize(net, 0, device)
+        self._load_state(net, state, optimizer=True)
+        net.module_.eval()
+        self.net_ = net
+        self.device_ = device
+        self._architecture_ = self._architecture()
+        self._optimizer_settings_ = attributes.get(
+            "_optimizer_settings_", self._optimizer_settings())
+        return self
+
+    def _module_shapes(self):
+        """Shapes of the module's state for the current parameters (no memory)."""
+        with torch.device("meta"):
+            skeleton = RecurrentNetwork(**self._module_kwargs())
+        return {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
+
+    def _load_state(self, net, state, *, optimizer):
+        """Load a fitted state's tensors and history into an initialised net.
+
+        With ``optimizer``, the optimiser's state too (partial_fit, load):
+        exactly as stored while the parameters it is built from are
+        unchanged; with the current learning rate, weight decay... when
+        they changed. A warm start builds a new optimiser, as scikit-learn's
+        MLP does.
+        """
+        net.module_.load_state_dict(state["module"], strict=True)
+        net.criterion_.load_state_dict(state["criterion"], strict=True)
+        if optimizer:
+            before = state["attributes"].get("_optimizer_settings_")
+            now = self._optimizer_settings()
+            same = before is None or before == now
+            for name, stored in state["optimizers"].items():
+                opt = getattr(net, name + "_", None)
+                if opt is None or (before is not None
+                                   and before["optimizer"] != now["optimizer"]):
+                    continue
+                fresh = [{k: v for k, v in group.items() if k != "params"}
+                         for group in opt.param_groups]
+                # load_state_dict may keep the stored tensors: the previous
+                # net must not see this one's updates.
+                opt.load_state_dict(copy.deepcopy(stored))
+                if not same:
+                    for group, settings in zip(opt.param_groups, fresh,
+                                               strict=True):
+                        group.update(settings)
+        net.history = History(list(state["history"]))
+
+    def __getstate__(self):
+        # The net itself is not pickled: its state is, and unpickling builds
+        # the net anew (on the CPU when the saved device is absent), as
+        # load_model does.
+        state = super().__getstate__()
+        if "net_" in state:
+            fitted = self._get_fitted_state()
+            state = {k: v for k, v in state.items() if k != "net_"}
+            state["_net_state"] = {k: fitted[k] for k in
+                                   ("module", "criterion", "optimizers", "history")}
+        return state
+
+    def __setstate__(self, state):
+        net_state = state.pop("_net_state", None)
+        super().__setstate__(state)
+        if net_state is not None:
+            params = self.get_params(deep=False)
+            attributes = {k: v for k, v in vars(self).items() if k not in params}
+            self._set_fitted_state({"attributes": attributes, **net_state})
+
+    # ------------------------------------------------------------ predicting
+    def _forward(self, batch):
+        """Raw network outputs for the validated ``batch`` (numpy float32).
+
+        Every forward pass gets exactly ``PREDICT_BATCH_SIZE`` rows (the
+        last block zero-padded), so a row's output never depends on the
+        other rows of ``X``.
+        """
+        check_is_fitted(self, "net_")
         dataset = as_dataset(batch, device=self.device_)
         n = len(dataset)
         order = None
@@ -513,6 +758,7 @@ class BaseRNN(BaseEstimator):
         module = self.net_.module_
         if module.training:
             module.eval()
+        full_steps = dataset.X.shape[1]
         outputs = []
         with torch.inference_mode():
             for start in range(0, n, PREDICT_BATCH_SIZE):
@@ -521,19 +767,34 @@ class BaseRNN(BaseEstimator):
                 else:
                     index = order[start : start + PREDICT_BATCH_SIZE]
                 Xi, _ = dataset.take(index)
-                out = module(Xi["X"], Xi.get("lengths")).float()
-                if out.dim() == 3 and out.shape[1] < dataset.X.shape[1]:
-                    # Chunks are trimmed to their longest sequence;
-                    # re-pad per-step outputs to the common length.
-                    missing = dataset.X.shape[1] - out.shape[1]
-                    out = torch.nn.functional.pad(out, (0, 0, 0, missing))
+                X_block, lengths = Xi["X"], Xi.get("lengths")
+                rows = X_block.shape[0]
+                if rows < PREDICT_BATCH_SIZE:
+                    X_block = torch.nn.functional.pad(
+                        X_block, (0, 0, 0, 0, 0, PREDICT_BATCH_SIZE - rows))
+                    if lengths is not None:
+                        lengths = torch.nn.functional.pad(
+                            lengths, (0, PREDICT_BATCH_SIZE - rows), value=1)
+                out = module(X_block, lengths)[:rows].float()
+                if out.dim() == 3 and out.shape[1] < full_steps:
+                    # Blocks are trimmed to their longest sequence; re-pad
+                    # per-step outputs to the common length.
+                    out = torch.nn.functional.pad(
+                        out, (0, 0, 0, full_steps - out.shape[1]))
                 outputs.append(out.cpu())
         out = torch.cat(outputs)
         if order is not None:
             out = out[torch.argsort(order)]
-        if return_lengths:
-            return out.numpy(), batch.lengths
         return out.numpy()
+
+    def _score(self, X, y, sample_weight=None):
+        """``score``: encode ``y``, run the network, one scoring function."""
+        check_is_fitted(self, "net_")
+        batch = self._validate_X(X, reset=False)
+        y_encoded = self._encode_y(y, batch, reset=False, scoring=True)
+        sample_weight = self._check_sample_weight(sample_weight, batch)
+        return self._score_outputs(y_encoded, self._forward(batch),
+                                   sample_weight, batch.lengths)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -542,39 +803,15 @@ class BaseRNN(BaseEstimator):
         return tags
 
 
-def _as_array_like(X):
-    """``X`` itself when it has an ``ndim`` (arrays, DataFrames), else it as
-    an array: converted once here, not again by ``check_array``.
-
-    Input numpy cannot convert is returned as is, for ``check_array`` to
-    reject with its message.
-    """
-    if hasattr(X, "ndim"):
-        return X
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return np.asarray(X)
-        except (TypeError, ValueError):
-            return X
-
-
-def _training_state(net):
-    return (
-        copy.deepcopy(net.module_.state_dict()),
-        [copy.deepcopy(getattr(net, name + "_").state_dict())
-         for name in net._optimizers],
-        len(net.history),
-    )
-
-
-def _restore_training_state(net, state):
-    module_state, optimizer_states, n_epochs = state
-    net.module_.load_state_dict(module_state)
-    for name, optimizer_state in zip(net._optimizers, optimizer_states,
-                                     strict=True):
-        getattr(net, name + "_").load_state_dict(optimizer_state)
-    del net.history[n_epochs:]
+def _to_cpu(value):
+    """``value`` with every tensor in it (nested dicts and lists) on the CPU."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu()
+    if isinstance(value, dict):
+        return {k: _to_cpu(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_to_cpu(v) for v in value)
+    return value
 
 
 def _silent(*args, **kwargs):

@@ -57,45 +57,47 @@ class StopOnNonFiniteLoss(Callback):
             )
 
 
-def r2_score_torch(y_true, y_pred):
-    """R² averaged over outputs (``y`` of shape ``(n, ...)``), as a float."""
-    y_true = y_true.reshape(y_true.shape[0], -1).double()
-    y_pred = y_pred.reshape(y_pred.shape[0], -1).double()
-    ss_res = ((y_true - y_pred) ** 2).sum(dim=0)
-    ss_tot = ((y_true - y_true.mean(dim=0)) ** 2).sum(dim=0)
-    valid = ss_tot > 0
-    if not bool(valid.any()):
-        return float("nan")
-    return float((1 - ss_res[valid] / ss_tot[valid]).mean())
-
-
-def accuracy_torch(y_true, y_pred):
-    """Accuracy of logits ``y_pred`` against class indices ``y_true``."""
-    return float((y_pred.argmax(dim=-1) == y_true).double().mean())
-
-
 class ValidationScore(Callback):
     """Record the validation score of each epoch as ``valid_score``.
 
-    It reuses the predictions of the validation batches (no extra forward
-    pass). ``score_fn(y_true, y_pred)`` works on tensors: R² for the
-    regressor, accuracy for the classifier, as in scikit-learn's
-    ``MLP*.validation_scores_``.
+    It reuses the outputs of the validation batches (no extra forward pass)
+    and scores them with the estimator's own scoring function,
+    ``score_outputs(y_encoded, outputs, sample_weight, lengths)`` - the one
+    ``score`` uses - so the validation score is R² for the regressor and
+    accuracy for the classifier, as in scikit-learn's
+    ``MLP*.validation_scores_``, weighted by the validation sample weights
+    and masked to the valid steps of variable-length sequences.
     """
 
-    def __init__(self, score_fn):
-        self.score_fn = score_fn
+    def __init__(self, score_outputs):
+        self.score_outputs = score_outputs
 
     def on_epoch_begin(self, net, **kwargs):
-        self.y_true_, self.y_pred_ = [], []
+        self.outputs_ = []
 
     def on_batch_end(self, net, batch=None, training=False, y_pred=None, **kw):
         if not training:
-            self.y_true_.append(batch[1])
-            self.y_pred_.append(y_pred.detach())
+            self.outputs_.append(y_pred.detach())
 
-    def on_epoch_end(self, net, **kwargs):
-        if self.y_pred_:
-            score = self.score_fn(torch.cat(self.y_true_), torch.cat(self.y_pred_))
-            net.history.record("valid_score", score)
-        self.y_true_, self.y_pred_ = [], []
+    def on_epoch_end(self, net, dataset_valid=None, **kwargs):
+        outputs, self.outputs_ = self.outputs_, []
+        if not outputs or dataset_valid is None:
+            return
+        # Validation batches are consecutive slices of the validation set,
+        # each trimmed to its longest sequence: re-pad per-step outputs to
+        # the set's length before joining them.
+        n_steps = dataset_valid.X.shape[1]
+        outputs = torch.cat([
+            torch.nn.functional.pad(out, (0, 0, 0, n_steps - out.shape[1]))
+            if out.dim() == 3 else out
+            for out in outputs
+        ])
+
+        def numpy(tensor):
+            return None if tensor is None else tensor.detach().cpu().numpy()
+
+        score = self.score_outputs(
+            numpy(dataset_valid.y), numpy(outputs.float()),
+            numpy(dataset_valid.sample_weight), numpy(dataset_valid.lengths),
+        )
+        net.history.record("valid_score", score)

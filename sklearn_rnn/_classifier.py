@@ -2,16 +2,15 @@
 
 import numpy as np
 import torch
+from scipy.special import log_softmax, softmax
 from sklearn.base import ClassifierMixin
-from sklearn.preprocessing import LabelEncoder
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import column_or_1d
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 from torch import nn
 
 from ._base import BaseRNN
-from ._callbacks import accuracy_torch
+from ._compat import StrOptions
 from ._docs import ARCHITECTURE_PARAMETERS, FITTED_ATTRIBUTES, TRAINING_PARAMETERS
 
 __all__ = ["RNNClassifier"]
@@ -138,6 +137,10 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         self.class_weight = class_weight
 
     # -------------------------------------------------------------- targets
+    _required_state_attributes = (
+        *BaseRNN._required_state_attributes, "classes_", "_class_weights",
+    )
+
     def _criterion(self):
         kwargs = {"reduction": "none"}
         if self._class_weights is not None:
@@ -145,9 +148,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
                                                dtype=torch.float32)
         return nn.CrossEntropyLoss, kwargs
 
-    _score_fn = staticmethod(accuracy_torch)
-
-    def _encode_target(self, y, n_samples, *, reset, classes, batch):
+    def _encode_y(self, y, batch, *, reset, classes=None, scoring=False):
+        n_samples = len(batch)
         y = column_or_1d(y, warn=True)
         if y.shape[0] != n_samples:
             raise ValueError(
@@ -156,18 +158,16 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             )
         check_classification_targets(y)
         if reset:
-            encoder = LabelEncoder()
-            encoder.fit(y if classes is None else classes)
+            labels = unique_labels(y if classes is None else classes)
             if classes is not None:
-                self._check_known(encoder, y, "the classes passed to partial_fit")
-            if len(encoder.classes_) < 2:
+                self._check_known(labels, y, "the classes passed to partial_fit")
+            if len(labels) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes "
-                    f"in y; got only one class: {encoder.classes_[0]!r}."
+                    f"in y; got only one class: {labels[0]!r}."
                 )
-            self._encoder = encoder
-            self.classes_ = encoder.classes_
-            self._n_outputs = len(encoder.classes_)
+            self.classes_ = labels
+            self._n_outputs = len(labels)
             # From the labels of the fit that builds the network; later
             # (warm-start, partial_fit, X_val) labels do not change them.
             self._class_weights = (
@@ -175,52 +175,34 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
                 else compute_class_weight(self.class_weight, classes=self.classes_,
                                           y=y)
             )
+        elif scoring:
+            # Unknown labels score as errors, but labels of another type
+            # (numbers against string classes) are a mistake: raise, as
+            # scikit-learn's accuracy_score does.
+            unique_labels(y, self.classes_)
         else:
-            self._check_known(self._encoder, y, "the classes seen in the first fit")
-        return self._encoder.transform(y).astype(np.int64)
+            self._check_known(self.classes_, y, "the classes seen in the first fit")
+        known = np.isin(y, self.classes_)
+        index = np.full(n_samples, -1, dtype=np.int64)
+        # A label never seen in fit (scoring only) is -1: no prediction
+        # matches it, as scikit-learn's accuracy counts it.
+        index[known] = np.searchsorted(self.classes_, y[known])
+        return index
 
     @staticmethod
-    def _check_known(encoder, y, where):
-        unknown = np.setdiff1d(np.unique(y), encoder.classes_)
+    def _check_known(classes, y, where):
+        unknown = np.setdiff1d(np.unique(y), classes)
         if unknown.size:
             raise ValueError(
                 f"y contains labels {unknown.tolist()} that are not among {where}: "
-                f"{encoder.classes_.tolist()}."
+                f"{classes.tolist()}."
             )
 
+    def _score_outputs(self, y_encoded, outputs, sample_weight=None, lengths=None):
+        correct = np.argmax(outputs, axis=-1) == np.asarray(y_encoded)
+        return float(np.average(correct, weights=sample_weight))
+
     # ------------------------------------------------------------ fit/predict
-    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
-            sample_weight_val=None):
-        """Fit the network to sequences ``X`` and labels ``y``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps) or \
-(n_samples, n_timesteps, n_features), or list of arrays
-            Training sequences (see the class docstring for the layouts).
-        y : array-like of shape (n_samples,)
-            Class labels.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Per-sequence weights of the loss.
-        X_val : array-like or list of arrays, default=None
-            Validation sequences for early stopping, used instead of the
-            ``validation_fraction`` tail (needs ``early_stopping=True``). In
-            a ``Pipeline``, ``Pipeline(..., transform_input=["X_val"])``
-            transforms them as ``X``; the names are scikit-learn's own
-            (``HistGradientBoosting*.fit``).
-        y_val : array-like, default=None
-            Targets of ``X_val``.
-        sample_weight_val : array-like of shape (n_val,), default=None
-            Weights of the validation loss.
-
-        Returns
-        -------
-        self : RNNClassifier
-            The fitted estimator.
-        """
-        return self._fit(X, y, sample_weight, X_val=X_val, y_val=y_val,
-                         sample_weight_val=sample_weight_val)
-
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch on ``(X, y)``, starting from the current weights.
 
@@ -233,7 +215,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         classes : array-like of shape (n_classes,), default=None
             All the classes that can appear in the calls. Required on the
             first call (as for scikit-learn's incremental classifiers),
-            ignored afterwards.
+            ignored afterwards. Not available with ``early_stopping=True``
+            (as in scikit-learn's MLP).
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sequence weights of the loss.
 
@@ -246,7 +229,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             raise ValueError(
                 "classes must be passed on the first call to partial_fit."
             )
-        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+        return self._partial_fit(X, y, sample_weight, classes=classes)
 
     def predict_proba(self, X):
         """Class probabilities of the sequences ``X``.
@@ -261,11 +244,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities in the order of ``classes_``; rows sum to 1.
         """
-        logits = self._forward(X).astype(np.float64)
-        logits -= logits.max(axis=1, keepdims=True)
-        proba = np.exp(logits)
-        proba /= proba.sum(axis=1, keepdims=True)
-        return proba
+        return softmax(self._logits(X), axis=1)
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`.
@@ -280,9 +259,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities in the order of ``classes_``.
         """
-        logits = self._forward(X).astype(np.float64)
-        logits -= logits.max(axis=1, keepdims=True)
-        return logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        return log_softmax(self._logits(X), axis=1)
 
     def predict(self, X):
         """Predict the class label of each sequence.
@@ -297,5 +274,31 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         labels : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        scores = self._forward(X)
-        return self.classes_[np.argmax(scores, axis=1)]
+        index = np.argmax(self._logits(X), axis=1)
+        return self.classes_[index]
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy of :meth:`predict` on ``X`` against the labels ``y``.
+
+        The validation score of ``early_stopping`` (``validation_scores_``)
+        is computed by the same function, weighted by ``sample_weight_val``.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Test sequences.
+        y : array-like of shape (n_samples,)
+            True labels (a label never seen in fit counts as an error).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Weighted share of correctly classified sequences.
+        """
+        return self._score(X, y, sample_weight)
+
+    def _logits(self, X):
+        check_is_fitted(self, "net_")
+        return self._forward(self._validate_X(X, reset=False)).astype(np.float64)

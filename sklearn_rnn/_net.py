@@ -26,10 +26,9 @@ import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
-from skorch.dataset import unpack_data
 from skorch.history import History
-from skorch.utils import TeeGenerator
 
+from ._compat import TeeGenerator, fused_optimizer_devices, unpack_data
 from ._threads import limit_threads
 
 __all__ = ["SequenceDataset", "BatchSlicer", "TailSplit", "SequenceNet"]
@@ -205,7 +204,7 @@ class SequenceNet(NeuralNet):
             and "fused" not in kwargs
             and "foreach" not in kwargs
             and not kwargs.get("differentiable", False)
-            and torch.device(self.device).type in _fused_devices()
+            and torch.device(self.device).type in fused_optimizer_devices()
         ):
             # One kernel updates all parameters instead of a loop of small
             # ops per parameter tensor (about 10 % of the fit time of a small
@@ -342,17 +341,6 @@ class SequenceNet(NeuralNet):
 _FUSED_OPTIMIZERS = (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD)
 
 
-def _fused_devices():
-    """Device types with fused optimizer kernels in this torch (CPU: 2.4+)."""
-    try:
-        from torch.utils._foreach_utils import (
-            _get_fused_kernels_supported_devices,
-        )
-    except ImportError:
-        return ("cuda",)
-    return tuple(_get_fused_kernels_supported_devices())
-
-
 def _read_deferred_losses(rows, key):
     """Replace the loss tensors left in ``rows`` by floats, in one read."""
     pending = [row for row in rows if isinstance(row.get(key), torch.Tensor)]
@@ -374,6 +362,10 @@ def as_dataset(batch, y=None, sample_weight=None, device="cpu",
         warnings.filterwarnings("ignore", message=".*not writable.*")
         X = torch.as_tensor(batch.values).to(device)
     lengths = None if batch.lengths is None else torch.as_tensor(batch.lengths)
+    if y is not None and np.issubdtype(np.asarray(y).dtype, np.floating):
+        # Targets are encoded in float64 (exact scoring); the network and
+        # its loss compute in float32.
+        y = np.asarray(y, dtype=np.float32)
     yt = None if y is None else torch.as_tensor(y).to(device)
     wt = (
         None

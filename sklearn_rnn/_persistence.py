@@ -11,11 +11,16 @@ one you did not write. :func:`save_model` writes a format whose loading only
 * ``metadata.json``: the estimator class (one of ours, by name), its
   ``get_params()`` and the fitted attributes needed to predict (classes,
   target scaling, number of features, ...), as typed JSON;
-* ``history.json``: the skorch training history.
+* ``history.json``: the skorch training history (one row per epoch; the
+  per-batch records are not kept).
 
-:func:`load_model` rebuilds the estimator and its skorch net without training
-and copies the tensors in, on the CPU when the model was saved on a GPU that
-this machine lacks.
+Both sides go through the estimator's fitted-state pair
+(``_get_fitted_state`` / ``_set_fitted_state``): this module only turns that
+state into bytes and back. :func:`load_model` rebuilds the estimator and its
+skorch net without training and copies the tensors in, on the CPU when the
+model was saved on a GPU that this machine lacks. Every member's size is
+checked before it is read: a file cannot make it allocate more than the
+stored hyperparameters imply.
 """
 
 import json
@@ -34,13 +39,23 @@ __all__ = ["save_model", "load_model"]
 
 FORMAT_NAME = "sklearn-rnn-model"
 FORMAT_VERSION = 1
+# The versions this code reads (it writes FORMAT_VERSION).
+SUPPORTED_VERSIONS = (1,)
 _METADATA = "metadata.json"
 _WEIGHTS = "weights.safetensors"
 _HISTORY = "history.json"
 
-# Fitted attributes that are not plain data: the net is rebuilt, and the
-# label encoder is rebuilt from ``classes_``.
-_REBUILT_ATTRIBUTES = {"net_", "_encoder"}
+# Bounds on the uncompressed size of the members, checked before reading.
+# The metadata holds parameters, classes, feature names and the per-epoch
+# curves: far below this for any model. The history gets a budget per
+# epoch (skorch's row plus user callbacks' entries), the weights what the
+# hyperparameters imply (see _weights_bound).
+_MAX_METADATA_BYTES = 16 * 2**20
+_HISTORY_BYTES_PER_EPOCH = 16 * 2**10
+_HEADER_BYTES = 2**20
+
+# The fitted attribute that is rebuilt rather than stored.
+_REBUILT_ATTRIBUTES = {"net_"}
 _ATTRIBUTE_NAME = re.compile(r"^_?[a-z][a-z0-9_]*$")
 _ARRAY_KINDS = set("biufUO")
 
@@ -215,7 +230,7 @@ def save_model(estimator, path):
             "use joblib.dump for other objects (and load only trusted pickles)."
         )
     check_is_fitted(estimator, "net_")
-    net = estimator.net_
+    state = estimator._get_fitted_state()
 
     params = {}
     for key, value in estimator.get_params(deep=False).items():
@@ -231,9 +246,7 @@ def save_model(estimator, path):
             ) from None
 
     fitted = {}
-    for key, value in vars(estimator).items():
-        if key in params or key in _REBUILT_ATTRIBUTES:
-            continue
+    for key, value in state["attributes"].items():
         try:
             fitted[key] = _encode(value)
         except _NotSerialisable as exc:
@@ -242,29 +255,28 @@ def save_model(estimator, path):
             ) from None
 
     tensors = {}
-    for prefix, module in (("module.", net.module_), ("criterion.", net.criterion_)):
-        for key, tensor in module.state_dict().items():
-            tensors[prefix + key] = tensor.detach().cpu().contiguous()
+    for prefix in ("module", "criterion"):
+        for key, tensor in state[prefix].items():
+            tensors[f"{prefix}.{key}"] = tensor.contiguous()
     optimizers = {}
-    for opt_name in net._optimizers:
-        state = getattr(net, opt_name + "_").state_dict()
+    for opt_name, opt_state in state["optimizers"].items():
         scalars = {}
-        for index, param_state in state["state"].items():
+        for index, param_state in opt_state["state"].items():
             for key, value in param_state.items():
                 if isinstance(value, torch.Tensor):
                     tensor_key = f"optimizer.{opt_name}.{index}.{key}"
-                    tensors[tensor_key] = value.detach().cpu().contiguous()
+                    tensors[tensor_key] = value.contiguous()
                 else:
                     scalars.setdefault(str(index), {})[key] = _encode(value)
         try:
-            groups = _encode(state["param_groups"])
+            groups = _encode(opt_state["param_groups"])
         except _NotSerialisable as exc:
             raise ValueError(
                 f"The state of optimizer {opt_name!r} cannot be stored: {exc}."
             ) from None
         optimizers[opt_name] = {"param_groups": groups, "scalars": scalars}
 
-    history, dropped = _encode_history(net.history)
+    history, dropped = _encode_history(state["history"])
     if dropped:
         warnings.warn(
             f"History entries {sorted(dropped)} are not plain data and were "
@@ -321,7 +333,8 @@ def _encode_history(history):
         out = {}
         for key, value in row.items():
             if key == "batches":
-                out[key] = [clean(batch) for batch in value]
+                # Per-batch records grow with the data, not the model: left
+                # out, so the history's size has a bound per epoch.
                 continue
             try:
                 out[key] = _encode(value)
@@ -383,9 +396,22 @@ def load_model(path, *, device=None):
             missing = {_METADATA, _WEIGHTS} - names
             if missing:
                 raise ValueError(f"entries {sorted(missing)} are missing")
-            metadata_bytes = archive.read(_METADATA)
-            weight_bytes = archive.read(_WEIGHTS)
-            history_bytes = archive.read(_HISTORY) if _HISTORY in names else b"[]"
+            metadata_bytes = _read_member(archive, _METADATA, _MAX_METADATA_BYTES)
+            metadata = _parse_metadata(metadata_bytes)
+            estimator = _new_estimator(metadata)
+            n_iter = metadata["fitted"].get("n_iter_")
+            if isinstance(n_iter, bool) or not isinstance(n_iter, int) or n_iter < 0:
+                raise _InvalidModel("the fitted attribute n_iter_ is missing")
+            history_bytes = (
+                _read_member(archive, _HISTORY,
+                             _HEADER_BYTES + n_iter * _HISTORY_BYTES_PER_EPOCH)
+                if _HISTORY in names else b"[]"
+            )
+            weight_bytes = _read_member(archive, _WEIGHTS, _weights_bound(estimator))
+    except _InvalidModel as exc:
+        raise ValueError(
+            f"{_describe(path)} is not a valid sklearn-rnn model file: {exc}"
+        ) from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError,
             ValueError) as exc:
         if isinstance(exc, FileNotFoundError | IsADirectoryError):
@@ -395,7 +421,7 @@ def load_model(path, *, device=None):
             f"(save_model writes a zip archive): {exc}"
         ) from exc
     try:
-        return _restore(metadata_bytes, weight_bytes, history_bytes, device)
+        return _restore(estimator, metadata, weight_bytes, history_bytes, device)
     except _InvalidModel as exc:
         raise ValueError(
             f"{_describe(path)} is not a valid sklearn-rnn model file: {exc}"
@@ -412,152 +438,132 @@ def _describe(path):
     return repr(os.fspath(path))
 
 
-def _restore(metadata_bytes, weight_bytes, history_bytes, device):
-    from safetensors import SafetensorError
-    from safetensors.torch import load as load_tensors
-    from skorch.history import History
+def _read_member(archive, name, limit):
+    """The bytes of member ``name``, refusing more than ``limit`` of them.
 
-    from ._base import _resolve_device
+    The size in the zip's directory is checked before anything is read, and
+    the read itself stops past the limit (a directory entry can lie).
+    """
+    size = archive.getinfo(name).file_size
+    if size > limit:
+        raise _InvalidModel(
+            f"{name} holds {size} bytes uncompressed, more than the {limit} "
+            "bytes a model with these parameters can need; it was not read"
+        )
+    with archive.open(name) as member:
+        data = member.read(limit + 1)
+    if len(data) > limit:
+        raise _InvalidModel(f"{name} is larger than its size in the archive")
+    return data
 
+
+def _parse_metadata(metadata_bytes):
     try:
         metadata = json.loads(metadata_bytes.decode("utf-8"))
-        history = _decode(json.loads(history_bytes.decode("utf-8")))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise _InvalidModel(f"unreadable JSON ({exc})") from None
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
         raise _InvalidModel("the metadata does not name the sklearn-rnn format")
     version = metadata.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if version not in SUPPORTED_VERSIONS or isinstance(version, bool):
         raise _InvalidModel(
-            f"format version {version!r} is newer than this sklearn-rnn "
-            f"supports ({FORMAT_VERSION}); upgrade sklearn-rnn"
+            f"format version {version!r} is not one this sklearn-rnn reads "
+            f"({', '.join(map(str, SUPPORTED_VERSIONS))}); a newer file needs a "
+            "newer sklearn-rnn"
         )
+    return metadata
+
+
+def _new_estimator(metadata):
+    """The estimator the metadata names, with its parameters and attributes."""
     classes = _estimator_classes()
     cls = classes.get(metadata.get("estimator"))
     if cls is None:
         raise _InvalidModel(f"unknown estimator {metadata.get('estimator')!r}")
+    try:
+        params = _decode(metadata["params"])
+        fitted = _decode(metadata["fitted"])
+        if not (isinstance(params, dict) and isinstance(fitted, dict)
+                and isinstance(metadata.get("optimizers", {}), dict)):
+            raise ValueError("params, fitted and optimizers must be objects")
+        estimator = cls(**params)
+        estimator._validate_params()
+    except (KeyError, TypeError, ValueError, RecursionError) as exc:
+        raise _InvalidModel(f"invalid parameters ({exc})") from None
+    for key in fitted:
+        if (
+            not _ATTRIBUTE_NAME.match(key)
+            or key in params
+            or key in _REBUILT_ATTRIBUTES
+            or hasattr(cls, key)
+        ):
+            raise _InvalidModel(f"unexpected fitted attribute {key!r}")
+    metadata["fitted"] = fitted
+    absent = [k for k in cls._required_state_attributes if k not in fitted]
+    if absent:
+        raise _InvalidModel(f"fitted attributes {absent} are missing")
+    for key, value in fitted.items():
+        setattr(estimator, key, value)
+    return estimator
+
+
+def _weights_bound(estimator):
+    """Most bytes the weights member can need for the stored parameters.
+
+    The network (counted on the meta device: nothing is allocated), up to
+    three optimiser tensors per weight (Adam with amsgrad), the loss's class
+    weights, and the safetensors header.
+    """
+    try:
+        shapes = estimator._module_shapes()
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise _InvalidModel(
+            f"the weights do not fit the model: its parameters describe no "
+            f"network that can be built ({exc})"
+        ) from None
+    n_values = sum(math.prod(shape) for shape in shapes.values())
+    return 4 * (4 * n_values + 4 * int(estimator._n_outputs)) + _HEADER_BYTES
+
+
+def _restore(estimator, metadata, weight_bytes, history_bytes, device):
+    from safetensors import SafetensorError
+    from safetensors.torch import load as load_tensors
+
+    try:
+        history = _decode(json.loads(history_bytes.decode("utf-8")))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise _InvalidModel(f"unreadable JSON ({exc})") from None
+    if not isinstance(history, list):
+        raise _InvalidModel("the history must be a list of epochs")
     try:
         tensors = load_tensors(weight_bytes)
     except (SafetensorError, ValueError, RuntimeError) as exc:
         raise _InvalidModel(
             f"{_WEIGHTS} is not a safetensors file ({exc}); it was not loaded"
         ) from None
-
     try:
-        params = _decode(metadata["params"])
-        fitted = _decode(metadata["fitted"])
-        optimizers = metadata.get("optimizers", {})
-        if not (isinstance(params, dict) and isinstance(fitted, dict)
-                and isinstance(optimizers, dict) and isinstance(history, list)):
-            raise ValueError("params, fitted and optimizers must be objects")
-        estimator = cls(**params)
-        estimator._validate_params()
-    except (KeyError, TypeError, ValueError) as exc:
-        raise _InvalidModel(f"invalid parameters ({exc})") from None
-
-    param_names = set(params)
-    for key, value in fitted.items():
-        if (
-            not _ATTRIBUTE_NAME.match(key)
-            or key in param_names
-            or key in _REBUILT_ATTRIBUTES
-            or hasattr(cls, key)
-        ):
-            raise _InvalidModel(f"unexpected fitted attribute {key!r}")
-        setattr(estimator, key, value)
-    required = ["n_input_features_", "_n_outputs", "device_"]
-    if cls is classes["RNNClassifier"]:
-        required += ["classes_", "_class_weights"]
-    else:
-        required += ["_target_mean", "_target_scale", "_target_ndim"]
-    absent = [key for key in required if key not in fitted]
-    if absent:
-        raise _InvalidModel(f"fitted attributes {absent} are missing")
-
-    if device is None:
-        saved = fitted["device_"]
-        device = saved if _device_is_usable(saved) else "cpu"
-    else:
-        device = _resolve_device(device)
-    estimator.device_ = device
-    try:
-        net = _rebuild_net(estimator, device, tensors)
-        _load_optimizers(net, optimizers, tensors)
+        state = {
+            "attributes": metadata["fitted"],
+            "module": _with_prefix(tensors, "module."),
+            "criterion": _with_prefix(tensors, "criterion."),
+            "optimizers": _optimizer_states(metadata.get("optimizers", {}),
+                                            tensors),
+            "history": history,
+        }
+        estimator._set_fitted_state(state, device)
     except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as exc:
         raise _InvalidModel(f"the weights do not fit the model ({exc})") from None
-    net.history = History(history)
-    estimator.net_ = net
     return estimator
-
-
-def _device_is_usable(device):
-    try:
-        parsed = torch.device(device)
-    except (RuntimeError, TypeError):
-        return False
-    if parsed.type == "cpu":
-        return True
-    if parsed.type == "cuda":
-        return torch.cuda.is_available() and (
-            parsed.index is None or parsed.index < torch.cuda.device_count()
-        )
-    if parsed.type == "mps":
-        return torch.backends.mps.is_available()
-    return False
-
-
-def _rebuild_net(estimator, device, tensors):
-    from ._classifier import RNNClassifier
-
-    n_features = int(estimator.n_input_features_)
-    if isinstance(estimator, RNNClassifier):
-        from sklearn.preprocessing import LabelEncoder
-
-        encoder = LabelEncoder()
-        encoder.classes_ = estimator.classes_
-        estimator._encoder = encoder
-    net = estimator._build_net(
-        int(estimator._n_outputs),
-        device,
-        0,
-        estimator.early_stopping,
-        np.zeros(n_features),
-        np.ones(n_features),
-    )
-
-    module_state = _with_prefix(tensors, "module.")
-    # The stored hyperparameters decide the module's size: check them
-    # against the stored tensors on the meta device (no memory) before
-    # allocating anything, so a doctored file cannot ask for terabytes.
-    with torch.device("meta"):
-        skeleton = net.module(**net.get_params_for("module"))
-    expected = {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
-    found = {k: tuple(v.shape) for k, v in module_state.items()}
-    if expected != found:
-        mismatched = sorted(set(expected) ^ set(found)) or sorted(
-            k for k in expected if expected[k] != found[k]
-        )
-        raise ValueError(f"module tensors differ from the parameters: {mismatched}")
-
-    fork_devices = [torch.device(device)] if device.startswith("cuda") else []
-    # Initialising draws random weights that are overwritten at once; the
-    # caller's global torch random state must not move.
-    with torch.random.fork_rng(devices=fork_devices):
-        net.initialize()
-    net.module_.load_state_dict(module_state, strict=True)
-    net.criterion_.load_state_dict(_with_prefix(tensors, "criterion."), strict=True)
-    return net
 
 
 def _with_prefix(tensors, prefix):
     return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
 
 
-def _load_optimizers(net, optimizers, tensors):
-    for opt_name in net._optimizers:
-        stored = optimizers.get(opt_name)
-        if stored is None:
-            continue
+def _optimizer_states(optimizers, tensors):
+    """The optimisers' state dicts from their JSON part and their tensors."""
+    states = {}
+    for opt_name, stored in optimizers.items():
         groups = _decode(stored["param_groups"])
         state = {}
         for key, value in _with_prefix(tensors, f"optimizer.{opt_name}.").items():
@@ -565,7 +571,5 @@ def _load_optimizers(net, optimizers, tensors):
             state.setdefault(int(index), {})[field] = value
         for index, fields in stored.get("scalars", {}).items():
             state.setdefault(int(index), {}).update(_decode(fields))
-        getattr(net, opt_name + "_").load_state_dict(
-            {"state": state, "param_groups": groups}
-        )
-
+        states[opt_name] = {"state": state, "param_groups": groups}
+    return states

@@ -3,13 +3,12 @@
 import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
-from sklearn.utils.validation import check_array
+from sklearn.utils.validation import check_array, check_is_fitted
 from torch import nn
 
 from ._base import BaseRNN
-from ._callbacks import r2_score_torch
 from ._docs import ARCHITECTURE_PARAMETERS, FITTED_ATTRIBUTES, TRAINING_PARAMETERS
-from ._sequences import is_ragged
+from ._utils import safe_scale
 
 __all__ = ["RNNRegressor"]
 
@@ -133,12 +132,16 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         self.return_sequences = return_sequences
 
     # -------------------------------------------------------------- targets
+    _required_state_attributes = (
+        *BaseRNN._required_state_attributes,
+        "_target_mean", "_target_scale", "_target_ndim",
+    )
+
     def _criterion(self):
         return nn.MSELoss, {"reduction": "none"}
 
-    _score_fn = staticmethod(r2_score_torch)
-
-    def _encode_target(self, y, n_samples, *, reset, classes, batch):
+    def _encode_y(self, y, batch, *, reset, classes=None, scoring=False):
+        n_samples = len(batch)
         if self.return_sequences:
             y = self._check_sequence_target(y, batch)
         else:
@@ -176,8 +179,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
                     "deviation overflows float64. Rescale y (e.g. divide by "
                     "a constant) before fitting."
                 )
-            scale[~(scale > 1e-12)] = 1.0
-            self._target_mean, self._target_scale = mean, scale
+            self._target_mean, self._target_scale = mean, safe_scale(scale)
             self._target_ndim = y_ndim
             self._n_outputs = n_outputs
         elif n_outputs != self._n_outputs:
@@ -185,8 +187,29 @@ class RNNRegressor(RegressorMixin, BaseRNN):
                 f"y has {n_outputs} outputs but the model was fitted with "
                 f"{self._n_outputs}."
             )
-        scaled = (y - self._target_mean) / self._target_scale
-        return scaled.astype(np.float32)
+        return (y - self._target_mean) / self._target_scale
+
+    def _score_outputs(self, y_encoded, outputs, sample_weight=None, lengths=None):
+        # R² is invariant to the affine target scaling, output by output, so
+        # the standardised targets and outputs give the R² of the original
+        # units: predictions are never decoded for scoring.
+        y_true = np.asarray(y_encoded, dtype=np.float64)
+        y_pred = np.asarray(outputs, dtype=np.float64)
+        if y_pred.ndim == 3:
+            # One output per step: every valid step is a sample of R²,
+            # weighted by its sequence's weight; padding never counts.
+            n, n_steps, k = y_pred.shape
+            if lengths is None:
+                lengths = np.full(n, n_steps)
+            valid = np.arange(n_steps)[None, :] < np.asarray(lengths)[:, None]
+            y_true = y_true.reshape(n, n_steps, k)[valid]
+            y_pred = y_pred[valid]
+            if sample_weight is not None:
+                sample_weight = np.repeat(sample_weight, np.asarray(lengths))
+        else:
+            y_true = y_true.reshape(y_true.shape[0], -1)
+            y_pred = y_pred.reshape(y_pred.shape[0], -1)
+        return float(r2_score(y_true, y_pred, sample_weight=sample_weight))
 
     def _check_sequence_target(self, y, batch):
         n, max_len = batch.values.shape[:2]
@@ -231,44 +254,13 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         return y
 
     # ------------------------------------------------------------ fit/predict
-    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
-            sample_weight_val=None):
-        """Fit the network to sequences ``X`` and targets ``y``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps) or \
-(n_samples, n_timesteps, n_features), or list of arrays
-            Training sequences (see the class docstring for the layouts).
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets; with ``return_sequences=True``, ``(n_samples, T)`` or
-            ``(n_samples, T, n_outputs)``.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Per-sequence weights of the loss.
-        X_val : array-like or list of arrays, default=None
-            Validation sequences for early stopping, used instead of the
-            ``validation_fraction`` tail (needs ``early_stopping=True``). In
-            a ``Pipeline``, ``Pipeline(..., transform_input=["X_val"])``
-            transforms them as ``X``; the names are scikit-learn's own
-            (``HistGradientBoosting*.fit``).
-        y_val : array-like, default=None
-            Targets of ``X_val``.
-        sample_weight_val : array-like of shape (n_val,), default=None
-            Weights of the validation loss.
-
-        Returns
-        -------
-        self : RNNRegressor
-            The fitted estimator.
-        """
-        return self._fit(X, y, sample_weight, X_val=X_val, y_val=y_val,
-                         sample_weight_val=sample_weight_val)
-
     def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch on ``(X, y)``, starting from the current weights.
 
         The first call initialises the network (and the input and target
-        scaling, from this first batch).
+        scaling, from this first batch); later calls continue with the
+        optimiser's state. Not available with ``early_stopping=True`` (as in
+        scikit-learn's MLP).
 
         Parameters
         ----------
@@ -284,7 +276,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         self : RNNRegressor
             The updated estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=True)
+        return self._partial_fit(X, y, sample_weight)
 
     def predict(self, X):
         """Predict targets for the sequences ``X``.
@@ -301,7 +293,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             ``(n_samples, T, n_outputs)``, or for variable-length ``X`` a list
             of ``(T_i,)`` / ``(T_i, n_outputs)`` arrays.
         """
-        out, lengths = self._forward(X, return_lengths=True)
+        check_is_fitted(self, "net_")
+        batch = self._validate_X(X, reset=False)
+        out, lengths = self._forward(batch), batch.lengths
         out = out.astype(np.float64) * self._target_scale + self._target_mean
         if not self.return_sequences:
             return out.ravel() if self._target_ndim == 1 else out
@@ -313,6 +307,11 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
     def score(self, X, y, sample_weight=None):
         """R² of the predictions (averaged over outputs and time steps).
+
+        With one output per time step, every valid step of every sequence
+        is one sample of R² (weighted by its sequence's ``sample_weight``);
+        padding never counts. The validation score of ``early_stopping``
+        (``validation_scores_``) is computed by the same function.
 
         Parameters
         ----------
@@ -328,22 +327,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         score : float
             Coefficient of determination of ``self.predict(X)`` w.r.t. ``y``.
         """
-        y_pred = self.predict(X)
-        if self.return_sequences and (
-            is_ragged(X) or isinstance(y_pred, list) or np.ndim(y_pred) == 3
-        ):
-            if isinstance(y_pred, list):
-                y_true = np.concatenate([np.asarray(v, dtype=float) for v in y])
-                y_pred = np.concatenate(y_pred)
-                sample_weight = None
-            else:
-                y_true = np.asarray(y, dtype=float)
-                y_true = y_true.reshape(-1, y_true.shape[-1])
-                y_pred = y_pred.reshape(-1, y_pred.shape[-1])
-                if sample_weight is not None:
-                    sample_weight = np.repeat(sample_weight, np.shape(y)[1])
-            return r2_score(y_true, y_pred, sample_weight=sample_weight)
-        return r2_score(y, y_pred, sample_weight=sample_weight)
+        return self._score(X, y, sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

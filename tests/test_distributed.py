@@ -140,9 +140,12 @@ def test_searches_on_a_dask_cluster_equal_sequential(
         with joblib.parallel_backend("dask"):
             parallel = clone(grid).set_params(n_jobs=-1).fit(X, y)
     _assert_same_search(parallel, sequential)
-    # The fits did run on the cluster (joblib batches them into tasks), on
-    # both workers.
-    assert len({task["worker"] for task in tasks.data}) == 2
+    # The fits did run on the cluster (joblib batches them into tasks).
+    # Which worker runs which task is the scheduler's choice, not ours: a
+    # fast worker may take them all, so only membership is asserted.
+    workers = {task["worker"] for task in tasks.data}
+    assert workers
+    assert workers <= set(dask_client.scheduler_info()["workers"])
 
     randomized = RandomizedSearchCV(
         RNNClassifier(**FAST),

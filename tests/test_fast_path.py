@@ -168,11 +168,11 @@ def test_a_net_subclass_hook_is_still_called(data):
 
 # ------------------------------------------------------------------ optimizer
 def test_builtin_optimizers_use_their_fused_kernel_when_torch_has_one(data):
-    from sklearn_rnn._net import _fused_devices
+    from sklearn_rnn._compat import fused_optimizer_devices
 
     X, y = data
     opt = RNNRegressor(**FAST).fit(X, y).net_.optimizer_
-    assert opt.defaults["fused"] is ("cpu" in _fused_devices())
+    assert opt.defaults["fused"] is ("cpu" in fused_optimizer_devices())
     rms = RNNRegressor(optimizer="rmsprop", **FAST).fit(X, y).net_.optimizer_
     assert not rms.defaults.get("fused")
 
