@@ -1,8 +1,10 @@
 """scikit-learn's own estimator test suite, run on every public estimator.
 
-Fast parameters keep the suite quick; they are still enough to pass the
-checks that demand a learned model (``check_regressors_train`` wants R² > 0.5
-and ``check_classifiers_train`` accuracy > 0.83 on small tabular data).
+Twice: with fast parameters, which are still enough to pass the checks that
+demand a learned model (``check_regressors_train`` wants R² > 0.5 and
+``check_classifiers_train`` accuracy > 0.83 on small tabular data), and with
+the defaults, which is what users run (and what ``check_estimator(RNNRegressor())``
+reports).
 """
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -27,7 +29,8 @@ def _expected_failed_checks(estimator):
 
 
 @parametrize_with_checks(
-    [RNNRegressor(**FAST), RNNClassifier(**FAST)],
+    [RNNRegressor(**FAST), RNNClassifier(**FAST),
+     RNNRegressor(random_state=0), RNNClassifier(random_state=0)],
     expected_failed_checks=_expected_failed_checks,
 )
 def test_sklearn_compatible_estimator(estimator, check):
