@@ -76,6 +76,10 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     defaults, ``fit``, the fitted state - is written here once.
     """
 
+    # The skorch net class: a subclass may mix in skorch's own extensions
+    # (AccelerateMixin, ...) here.
+    _net_class = SequenceNet
+
     _parameter_constraints: dict = {
         "cell": [StrOptions(set(CELLS))],
         "hidden_size": [Interval(Integral, 1, None, closed="left")],
@@ -389,7 +393,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             callbacks.append(("progress_bar", EpochProgressBar()))
         for i, cb in enumerate(self.callbacks or []):
             callbacks.append(cb if isinstance(cb, tuple) else (f"user_{i}", cb))
-        return SequenceNet(
+        return self._net_class(
             module=RecurrentNetwork,
             **{f"module__{k}": v for k, v in self._module_kwargs(mean, scale).items()},
             criterion=criterion,

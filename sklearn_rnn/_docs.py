@@ -86,7 +86,10 @@ default='adam'
         score, time).
     warm_start : bool, default=False
         Continue training the fitted network on the next ``fit`` call instead
-        of starting anew (input and target scaling are kept).
+        of starting anew (input and target scaling are kept), with the
+        current parameters and a new optimiser, as in ``MLPRegressor``.
+        Parameters that change the architecture (``cell``, ``hidden_size``,
+        ...) cannot change between warm-started fits.
     device : str, default='auto'
         Torch device: 'auto' picks 'cuda' when available, else 'cpu'; or any
         torch device string ('cpu', 'cuda', 'cuda:1', 'mps').
@@ -116,8 +119,12 @@ FITTED_ATTRIBUTES = """
         1-based epoch with the lowest validation loss (with
         ``early_stopping``, whose weights are kept) or training loss.
     n_features_in_ : int
-        Columns of 2-D ``X`` (time steps of univariate sequences), or
-        features per time step of 3-D and variable-length ``X``.
+        scikit-learn's count of input columns: for 2-D ``X`` the number of
+        columns (the time steps of univariate sequences, which predict must
+        match), for 3-D and variable-length ``X`` the features per time step.
+    n_input_features_ : int
+        Features per time step that the network reads: 1 for 2-D ``X``,
+        else the same as ``n_features_in_``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a DataFrame with string column names.
     device_ : str

@@ -8,11 +8,12 @@ import threading
 import numpy as np
 import pytest
 import torch
+from skorch import NeuralNet
 from skorch.callbacks import Callback
 from torch import nn
 
-from sklearn_rnn import RNNRegressor
-from sklearn_rnn._net import BatchSlicer, SequenceDataset
+from sklearn_rnn import RNNClassifier, RNNRegressor
+from sklearn_rnn._net import BatchSlicer, SequenceDataset, SequenceNet
 from sklearn_rnn._threads import (
     STEP_WORK_PER_THREAD,
     limit_threads,
@@ -270,3 +271,52 @@ def test_trainings_running_at_once_in_threads_share_the_threads():
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+# ------------------------------------------ the run_single_epoch override
+class _StockLoopNet(SequenceNet):
+    """SequenceNet with skorch's own epoch loop and optimiser step."""
+
+    def run_single_epoch(self, *args, **kwargs):
+        return NeuralNet.run_single_epoch(self, *args, **kwargs)
+
+    def train_step(self, batch, **fit_params):
+        return NeuralNet.train_step(self, batch, **fit_params)
+
+
+class _StockRegressor(RNNRegressor):
+    _net_class = _StockLoopNet
+
+
+class _StockClassifier(RNNClassifier):
+    _net_class = _StockLoopNet
+
+
+@pytest.mark.parametrize(
+    "ours, stock, params",
+    [
+        (RNNRegressor, _StockRegressor, {"early_stopping": True}),
+        (RNNClassifier, _StockClassifier, {"dropout": 0.2, "num_layers": 2}),
+        (RNNClassifier, _StockClassifier, {"early_stopping": True,
+                                           "clip_grad_norm": 0.5}),
+    ],
+)
+def test_training_history_equals_skorchs_own_loop(ours, stock, params):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(90, 8, 2))
+    y = X[:, -3:, 0].sum(axis=1)
+    if ours is RNNClassifier:
+        y = np.where(y > 0, "up", "down")
+    kwargs = dict(hidden_size=8, batch_size=16, max_iter=4, random_state=0,
+                  **params)
+    a = ours(**kwargs).fit(X, y)
+    b = stock(**kwargs).fit(X, y)
+    assert a.loss_curve_ == b.loss_curve_
+    assert a.validation_loss_curve_ == b.validation_loss_curve_
+    assert a.validation_scores_ == b.validation_scores_
+    for row_a, row_b in zip(a.net_.history, b.net_.history, strict=True):
+        losses_a = [(batch.get("train_loss"), batch.get("valid_loss"))
+                    for batch in row_a["batches"]]
+        losses_b = [(batch.get("train_loss"), batch.get("valid_loss"))
+                    for batch in row_b["batches"]]
+        assert losses_a == losses_b

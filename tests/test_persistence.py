@@ -250,8 +250,8 @@ def _set(path, value):
     "edit, message",
     [
         (_set(["format"], "something-else"), "does not name the sklearn-rnn"),
-        (_set(["format_version"], FORMAT_VERSION + 1), "not one this sklearn-rnn reads"),
-        (_set(["format_version"], 0), "not one this sklearn-rnn reads"),
+        (_set(["format_version"], FORMAT_VERSION + 1), "not one this sklearn"),
+        (_set(["format_version"], 0), "not one this sklearn"),
         (_set(["estimator"], "os.system"), "unknown estimator"),
         (_set(["params", "hidden_size"], 7), "weights do not fit"),
         (_set(["params", "hidden_size"], 10**9), "weights do not fit"),
