@@ -473,22 +473,16 @@ def _convert_regressor(scope, operator, container):
 
 
 def _label_classes(est):
-    """``classes_`` as an int64 or a string array (ONNX's label types)."""
+    """``classes_`` as an int64 or a string array (ONNX's label types).
+
+    Classifiers only take discrete labels: float ones hold integers.
+    """
     classes = est.classes_
-    if classes.dtype.kind in "biu":
+    if classes.dtype.kind in "biuf" or all(
+        isinstance(c, int | np.integer) for c in classes
+    ):
         return classes.astype(np.int64)
-    if classes.dtype.kind == "f" and np.array_equal(classes, np.round(classes)):
-        return classes.astype(np.int64)
-    if classes.dtype.kind in "US" or all(isinstance(c, str) for c in classes):
-        return np.asarray([str(c) for c in classes], dtype=object)
-    if all(isinstance(c, int | np.integer) for c in classes):
-        return classes.astype(np.int64)
-    raise ValueError(
-        "ONNX labels are int64 or strings; the classifier's classes_ "
-        f"{classes.tolist()!r} are neither. Encode the labels (e.g. "
-        "sklearn.preprocessing.LabelEncoder) before fitting, or export and "
-        "map the predicted probabilities' columns to classes_ yourself."
-    )
+    return np.asarray([str(c) for c in classes], dtype=object)
 
 
 def _classifier_shape(operator):
