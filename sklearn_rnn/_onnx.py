@@ -156,7 +156,7 @@ def to_onnx(estimator, X_sample, *, target_opset=None):
 
     Notes
     -----
-    The exported model takes one padded-free batch: all sequences of a call
+    The exported model takes one batch per call, without lengths: all its sequences
     share their length. Variable-length data is served by calling the model
     once per sequence (or per group of equal lengths), which reproduces
     ``predict`` exactly, whereas padding to a common length would feed the
