@@ -5,6 +5,7 @@
 
 from ._classifier import RNNClassifier
 from ._forecast import recursive_forecast
+from ._onnx import register_onnx_converters, to_onnx
 from ._persistence import load_model, save_model
 from ._plotting import plot_loss_curve
 from ._regressor import RNNRegressor
@@ -21,5 +22,7 @@ __all__ = [
     "SlidingWindowTransformer",
     "make_windows",
     "recursive_forecast",
+    "to_onnx",
+    "register_onnx_converters",
     "__version__",
 ]
