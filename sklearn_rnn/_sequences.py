@@ -267,8 +267,10 @@ def float32_window_view(X):
     >>> X32 = float32_window_view(X)
     >>> X32.dtype, X32.shape, bool(np.array_equal(X32, X))
     (dtype('float32'), (900, 100), True)
-    >>> X32.base.nbytes                # the series, not 900 x 100 values
-    4000
+    >>> bool(np.shares_memory(X32[0], X32[899]))   # one float32 series
+    False
+    >>> bool(np.shares_memory(X32[0], X32[99]))
+    True
     """
     if (
         not isinstance(X, np.ndarray)
