@@ -426,9 +426,10 @@ def _final_estimator(estimator):
 def _next_values(prediction, sequence_output, n_windows):
     """The forecast values in the predictions, ``(n_windows, k)``."""
     if prediction.ndim == 0 or prediction.shape[0] != n_windows:
+        windows = "one window" if n_windows == 1 else f"{n_windows} windows"
         raise ValueError(
             f"The estimator returned predictions of shape {prediction.shape} for "
-            f"{n_windows} window(s); recursive_forecast needs a model that maps "
+            f"{windows}; recursive_forecast needs a model that maps "
             "each window to the next value(s), as fitted on make_windows."
         )
     values = prediction
