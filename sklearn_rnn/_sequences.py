@@ -233,7 +233,9 @@ def dense_span(shape, strides):
     >>> dense_span((7, 4), (4, 1)) is None                  # contiguous
     True
     """
-    axes = sorted((int(st), int(n)) for n, st in zip(shape, strides) if n > 1)
+    axes = sorted(
+        (int(st), int(n)) for n, st in zip(shape, strides, strict=True) if n > 1
+    )
     size = int(np.prod(shape, dtype=np.int64))
     if not axes or size == 0 or axes[0][0] != 1:
         return None

@@ -258,7 +258,8 @@ def test_float32_window_view_keeps_windows_a_view():
     assert X32.dtype == np.float32
     assert_array_equal(X32, X.astype(np.float32))
     assert not X32.flags.writeable
-    assert dense_span(X32.shape, [s // 4 for s in X32.strides]) == 499 * 3  # the rows before the last target
+    # The span: the 499 rows before the last target, 3 values each.
+    assert dense_span(X32.shape, [s // 4 for s in X32.strides]) == 499 * 3
     # Neighbouring windows share their memory: one float32 series behind them.
     assert np.shares_memory(X32[0], X32[1])
     # Not a window view: returned as is, for the usual validation.
