@@ -296,3 +296,19 @@ def test_fit_on_window_view_matches_fit_on_a_copy(monkeypatch):
     for values in seen:
         assert values.dtype == np.float32
         assert values.base is not None and np.shares_memory(values[0], values[1])
+
+
+def test_to_device_moves_the_series_behind_a_window_view():
+    import torch
+
+    from sklearn_rnn._net import _to_device
+
+    X, _ = make_windows(np.arange(1000, dtype=np.float32), 100)
+    tensor = torch.as_tensor(X.copy()).as_strided(X.shape, (1, 1))
+    assert _to_device(tensor, "cpu") is tensor
+    # "meta" stands in for an accelerator: the windows keep their strides
+    # over a moved span of 999 values, instead of becoming 900 x 100.
+    moved = _to_device(tensor, "meta")
+    assert moved.device.type == "meta"
+    assert moved.shape == tensor.shape and moved.stride() == (1, 1)
+    assert moved.untyped_storage().nbytes() == 999 * 4
