@@ -36,6 +36,7 @@ from ._sequences import (
     Sequences,
     check_sequence_array,
     feature_mean_and_scale,
+    float32_window_view,
     is_ragged,
     pad_sequences,
 )
@@ -220,7 +221,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                     "X is empty: found 0 sequences while a minimum of 1 is "
                     "required."
                 )
-            X = as_array_like(X)
+            # float32_window_view: the windows of a series stay a view of
+            # the (converted) series instead of n * T values (issue 12).
+            X = float32_window_view(as_array_like(X))
             ndim = getattr(X, "ndim", 0)
             tabular = ndim == 2 and (reset or self._fitted_on_2d_)
             if tabular:

@@ -1,4 +1,4 @@
-"""Multi-step forecasts from a model that predicts the next value of a window."""
+"""Multi-step forecasts from a model that predicts the next value(s) of a window."""
 
 from numbers import Integral
 
@@ -7,7 +7,14 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._window import SlidingWindowTransformer, _as_array, _column_index
+from ._window import (
+    SlidingWindowTransformer,
+    _as_array,
+    _check_covariates,
+    _column_index,
+    _is_many_series,
+    _with_future_steps,
+)
 
 __all__ = ["recursive_forecast"]
 
@@ -19,12 +26,15 @@ __all__ = ["recursive_forecast"]
         "n_steps": [Interval(Integral, 1, None, closed="left")],
         "target": [Integral, str, None],
         "future_features": ["array-like", None],
+        "future_covariates": ["array-like", None],
+        "horizon": [Interval(Integral, 1, None, closed="left"), None],
         "flatten": ["boolean"],
     },
     prefer_skip_nested_validation=True,
 )
 def recursive_forecast(estimator, window, n_steps, *, target=None,
-                       future_features=None, flatten=False):
+                       future_features=None, future_covariates=None,
+                       horizon=None, flatten=False):
     """Forecast ``n_steps`` values by feeding the predictions back.
 
     The fitted ``estimator`` maps a window of the last ``T`` values to the
@@ -32,6 +42,11 @@ def recursive_forecast(estimator, window, n_steps, *, target=None,
     to the window, the oldest value drops out, and the model predicts again.
     Errors compound with the horizon; compare with a direct model, fitted on
     ``make_windows(..., horizon=n_steps)``, which predicts all steps at once.
+
+    Many series are forecast together: pass a list of windows (or a 3-D
+    array, one window per series) and each step calls ``predict`` once, on
+    the windows of all the series, as a global model fitted on
+    ``make_windows([s1, s2, ...], T)`` expects them.
 
     Parameters
     ----------
@@ -53,15 +68,23 @@ def recursive_forecast(estimator, window, n_steps, *, target=None,
           prediction for the last row is the forecast: fit it on the rows of
           the series with the next value as target
           (``fit(series[:-1], series[1:])``) and give a window of at least
-          its ``window_size`` rows.
+          its ``window_size`` rows. For many series it receives the rows of
+          all the windows one after the other, and the prediction of each
+          window's last row is that series' forecast.
 
         A prediction of ``k > 1`` values per window (a direct multi-step model
         fitted on ``horizon=k``) feeds all ``k`` back at once. With
         ``return_sequences=True`` (one output per step) the output of the
-        last step is the forecast.
-    window : array-like of shape (T,) or (T, n_features)
+        last step is the forecast. With ``n`` windows the estimator receives
+        ``n`` rows instead of 1 and must return one prediction per window.
+    window : array-like of shape (T,) or (T, n_features), or a list of them, \
+or array of shape (n_series, T, n_features)
         The most recent values, oldest first, of the length the estimator
-        was fitted on.
+        was fitted on. A list or tuple of windows (numpy arrays, lists,
+        DataFrames; a list of numbers is one window), or a 3-D array, is one
+        window per series, all of the same shape. A 2-D array is always one
+        multivariate window: give the univariate windows of many series as a
+        list, e.g. ``list(X[-1::-n])``, or as ``X[:, :, None]``.
     n_steps : int
         Number of future values to forecast.
     target : int or str, default=None
@@ -73,8 +96,25 @@ def recursive_forecast(estimator, window, n_steps, *, target=None,
         other columns (in the window's column order) over the forecast steps
         (calendar features, planned inputs, ...), which the model cannot
         forecast itself. Its ``target`` column is ignored (it may be NaN).
-        Without known future values of the other features, a recursive
-        forecast is not defined: use a direct model instead.
+        The model sees a step's row once that step has entered the window,
+        as a past covariate. Without known future values of the other
+        features, a recursive forecast is not defined: use a direct model
+        instead. For many series: a list of them, one per series, or an
+        array ``(n_series, n_steps, n_features)``.
+    future_covariates : array-like of shape (T + m, n_covariates), default=None
+        For a model fitted on ``make_windows(..., horizon=horizon,
+        future_covariates=...)``: the covariates known in advance, one row
+        per step of the window and of the forecast, aligned as in
+        ``make_windows``. The model then also sees the covariates of the
+        steps it predicts, laid out as ``make_windows`` lays them out.
+        ``m`` is ``n_steps`` rounded up to a multiple of ``horizon`` (the
+        forecast goes ``horizon`` steps at a time; predictions past
+        ``n_steps`` are dropped). For many series: a list of them, one per
+        series, or a 3-D array.
+    horizon : int, default=None
+        The ``horizon`` the model was fitted on with ``future_covariates``:
+        the number of known future steps appended to each window. Required
+        with ``future_covariates``, unused without.
     flatten : bool, default=False
         Pass a 2-D ``window`` flattened time-major, ``(1, T * n_features)``:
         the layout of ``SlidingWindowTransformer(flatten=True)`` and of
@@ -82,12 +122,13 @@ def recursive_forecast(estimator, window, n_steps, *, target=None,
 
     Returns
     -------
-    forecast : ndarray of shape (n_steps,)
-        The predicted values of the ``n_steps`` steps after the window.
+    forecast : ndarray of shape (n_steps,), or (n_series, n_steps)
+        The predicted values of the ``n_steps`` steps after the window; one
+        row per series for many windows.
 
     See Also
     --------
-    make_windows : Frames a series into windows and next values to fit on.
+    make_windows : Frames a series (or many) into windows and next values.
     RNNRegressor : Direct multi-step (``y`` of shape ``(n, h)``) and
         one-output-per-step (``return_sequences=True``) forecasting.
 
@@ -104,82 +145,224 @@ def recursive_forecast(estimator, window, n_steps, *, target=None,
     (10,)
     >>> bool(np.allclose(forecast, series[90:], atol=1e-3))
     True
+
+    Two series at once, one ``predict`` call per step:
+
+    >>> other = 2 * np.cos(np.arange(100) * 2 * np.pi / 12)
+    >>> X, y = make_windows([series[:90], other[:90]], window_size=12)
+    >>> model = Ridge(alpha=1e-6).fit(X, y)
+    >>> forecast = recursive_forecast(model, [series[78:90], other[78:90]], 10)
+    >>> forecast.shape
+    (2, 10)
+    >>> bool(np.allclose(forecast[1], other[90:], atol=1e-3))
+    True
+
+    A direct model that sees known future covariates (a calendar feature),
+    chained for a longer forecast:
+
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import FunctionTransformer
+    >>> month = np.arange(120) % 12
+    >>> demand = 10 + (month == 11) * 5.0              # a December peak
+    >>> X, Y = make_windows(demand[:96], 12, horizon=3,
+    ...                     future_covariates=(month[:96] == 11))
+    >>> flat = FunctionTransformer(lambda X: X.reshape(len(X), -1))
+    >>> direct = make_pipeline(flat, Ridge(alpha=1e-6)).fit(X, Y)
+    >>> forecast = recursive_forecast(
+    ...     direct, demand[84:96], n_steps=24, horizon=3,
+    ...     future_covariates=(month[84:120] == 11),
+    ... )
+    >>> bool(np.allclose(forecast, demand[96:], atol=1e-3))
+    True
     """
     check_is_fitted(estimator)
-    if getattr(window, "ndim", None) == 1 and hasattr(window, "to_frame"):
-        # A named Series is a one-column frame, and keeps its name.
-        window_frame = window.to_frame()
-        window = window.to_numpy()
-    else:
-        window_frame = window if hasattr(window, "columns") else None
-    columns = getattr(window_frame, "columns", None)
-    if not hasattr(window, "ndim"):
-        window = _as_array(window)
-    ndim = window.ndim
-    if ndim not in (1, 2):
+    if future_covariates is not None and horizon is None:
         raise ValueError(
-            f"window must be 1-D (T,) or 2-D (T, n_features), the most recent "
-            f"values of one series; got a {ndim}-D array."
+            "future_covariates needs horizon=: the number of known future steps "
+            "the model was fitted with (make_windows(..., horizon=h, "
+            "future_covariates=...))."
         )
-    window = check_array(window, ensure_2d=False, dtype=np.float64,
-                         input_name="window")
-    length = window.shape[0]
+    if future_covariates is None and horizon is not None:
+        raise ValueError(
+            "horizon is only used with future_covariates; without them, the "
+            "number of values the model predicts per window is read from its "
+            "predictions."
+        )
+    many, windows, frame = _split_windows(window)
+    columns = getattr(frame, "columns", None)
+    n_series = len(windows)
+    windows = [_check_window(w, i if many else None) for i, w in enumerate(windows)]
+    shape = windows[0].shape
+    for i, w in enumerate(windows):
+        if w.shape != shape:
+            raise ValueError(
+                f"Window {i} has the shape {w.shape}, window 0 {shape}: the "
+                "windows of all the series must have the same length and "
+                "features."
+            )
+    length = shape[0]
+    stacked = np.stack(windows)
 
-    # The window and the forecast share one buffer: each model input is a
+    # The windows and the forecasts share one buffer: each model input is a
     # slice of it, and each prediction is written right after the slice.
-    if window.ndim == 1:
+    if stacked.ndim == 2:
         if target is not None or future_features is not None:
             raise ValueError(
                 "target and future_features are for a 2-D (T, n_features) "
                 "window; a 1-D window is its own target."
             )
-        buffer = np.concatenate([window, np.full(n_steps, np.nan)])
+        buffer = np.full((n_series, length + n_steps), np.nan)
+        buffer[:, :length] = stacked
         column = None
     else:
-        n_features = window.shape[1]
+        n_features = shape[1]
         column = _column_index(target, n_features, columns)
-        buffer = np.full((length + n_steps, n_features), np.nan)
-        buffer[:length] = window
+        buffer = np.full((n_series, length + n_steps, n_features), np.nan)
+        buffer[:, :length] = stacked
         if n_features > 1:
-            buffer[length:] = _check_future(
-                future_features, n_steps, n_features, column
-            )
+            for i, future in enumerate(
+                _per_series(future_features, many, n_series, "future_features")
+            ):
+                buffer[i, length:] = _check_future(
+                    future, n_steps, n_features, column, i if many else None
+                )
         elif future_features is not None:
             raise ValueError(
                 "future_features is for a window with several columns; this "
                 "window has only the target."
             )
 
+    known = None
+    if future_covariates is not None:
+        n_rows = length + -(-n_steps // horizon) * horizon
+        known = np.stack([
+            _check_covariates(
+                cov, n_rows, "the window" if not many else f"window {i}"
+            )
+            for i, cov in enumerate(_per_series(
+                future_covariates, many, n_series, "future_covariates"
+            ))
+        ])
+
     per_step = _final_estimator(estimator)
     sequence_output = bool(getattr(per_step, "return_sequences", False))
     takes_rows = _windows_rows(estimator)
+    if takes_rows and known is not None:
+        raise ValueError(
+            "future_covariates is for a model fitted on the windows of "
+            "make_windows(..., future_covariates=...), not for a pipeline that "
+            "windows rows with SlidingWindowTransformer."
+        )
+    if takes_rows and n_series > 1 and length < _rows_window_size(estimator):
+        raise ValueError(
+            f"The windows have {length} rows, fewer than the window_size="
+            f"{_rows_window_size(estimator)} of the pipeline's "
+            "SlidingWindowTransformer: the rows of many series are passed one "
+            "after the other, so each window needs at least window_size rows."
+        )
     done = 0
     while done < n_steps:
-        model_input = buffer[done : done + length]
-        if takes_rows:
-            model_input = model_input.reshape(length, -1)
+        past = buffer[:, done : done + length]
+        if known is not None:
+            model_input = _with_future_steps(
+                past, known[:, done : done + length + horizon], horizon
+            )
+            if flatten:
+                model_input = model_input.reshape(n_series, -1)
+        elif takes_rows:
+            # The rows of every window, one window after the other.
+            model_input = past.reshape(n_series * length, -1)
             if columns is not None:
                 # Rows keep the DataFrame columns the pipeline was fitted on.
-                model_input = _like_frame(window_frame, model_input, columns)
+                model_input = _like_frame(frame, model_input, columns)
         else:
-            model_input = model_input[None]
+            model_input = past
             if flatten and model_input.ndim == 3:
-                model_input = model_input.reshape(1, -1)
+                model_input = model_input.reshape(n_series, -1)
         prediction = np.asarray(estimator.predict(model_input), dtype=np.float64)
         if takes_rows and prediction.ndim >= 1:
-            # One prediction per row: the last row's is the next value.
-            prediction = prediction[-1:]
-        block = _next_values(prediction, sequence_output)
-        block = block[: n_steps - done]
+            # One prediction per row: each window's last row's is its next value.
+            prediction = prediction[length - 1 :: length]
+        block = _next_values(prediction, sequence_output, n_series)
+        if known is not None and block.shape[1] != horizon:
+            raise ValueError(
+                f"The estimator predicts {block.shape[1]} value(s) per window, "
+                f"but horizon={horizon}: with future_covariates the model must "
+                "predict the horizon it was fitted on."
+            )
+        block = block[:, : n_steps - done]
+        stop = length + done + block.shape[1]
         if column is None:
-            buffer[length + done : length + done + block.size] = block
+            buffer[:, length + done : stop] = block
         else:
-            buffer[length + done : length + done + block.size, column] = block
-        done += block.size
-    return buffer[length:] if column is None else buffer[length:, column]
+            buffer[:, length + done : stop, column] = block
+        done += block.shape[1]
+    forecast = buffer[:, length:] if column is None else buffer[:, length:, column]
+    return forecast if many else forecast[0]
 
 
-def _check_future(future_features, n_steps, n_features, column):
+def _split_windows(window):
+    """``(many, list of windows, first window as given)``.
+
+    A list (tuple) of sequences or a 3-D array is one window per series;
+    anything else is one window.
+    """
+    if isinstance(window, list | tuple) and _is_many_series(window):
+        return True, list(window), _frame_of(window[0])
+    if not hasattr(window, "ndim"):
+        window = _as_array(window)
+    if window.ndim == 3:
+        return True, list(window), None
+    return False, [window], _frame_of(window)
+
+
+def _frame_of(window):
+    """The window as a DataFrame, when it is a (named) pandas object."""
+    if getattr(window, "ndim", None) == 1 and hasattr(window, "to_frame"):
+        # A named Series is a one-column frame, and keeps its name.
+        return window.to_frame()
+    return window if hasattr(window, "columns") else None
+
+
+def _check_window(window, index):
+    """One window as a float64 array of shape (T,) or (T, n_features)."""
+    if getattr(window, "ndim", None) == 1 and hasattr(window, "to_numpy"):
+        window = window.to_numpy()
+    if not hasattr(window, "ndim"):
+        window = _as_array(window)
+    name = "window" if index is None else f"Window {index}"
+    if window.ndim not in (1, 2):
+        raise ValueError(
+            f"{name} must be 1-D (T,) or 2-D (T, n_features), the most recent "
+            f"values of one series; got a {window.ndim}-D array. Pass the "
+            "windows of many series as a list or a 3-D array."
+        )
+    return check_array(window, ensure_2d=False, dtype=np.float64,
+                       input_name="window")
+
+
+def _per_series(values, many, n_series, name):
+    """``values`` (given for one series or for all) as one item per series."""
+    if not many:
+        return [values]
+    if values is None:
+        return [None] * n_series
+    if isinstance(values, list | tuple):
+        items = list(values)
+    else:
+        if not hasattr(values, "ndim"):
+            values = _as_array(values)
+        items = list(values) if values.ndim == 3 else None
+    if items is None or len(items) != n_series:
+        raise ValueError(
+            f"With the windows of {n_series} series, {name} must be a list of "
+            f"{n_series} arrays (or a 3-D array), one per series."
+        )
+    return items
+
+
+def _check_future(future_features, n_steps, n_features, column, index):
+    of = "" if index is None else f" of window {index}"
     if future_features is None:
         raise ValueError(
             f"The window has {n_features} columns: the model needs the future "
@@ -194,13 +377,14 @@ def _check_future(future_features, n_steps, n_features, column):
     )
     if future.shape != (n_steps, n_features):
         raise ValueError(
-            f"future_features has shape {future.shape}; expected "
+            f"future_features{of} has shape {future.shape}; expected "
             f"({n_steps}, {n_features}), one row per forecast step."
         )
     others = np.delete(future, column, axis=1)
     if not np.isfinite(others).all():
         raise ValueError(
-            "future_features contains NaN or infinity outside the target column."
+            f"future_features{of} contains NaN or infinity outside the target "
+            "column."
         )
     return future
 
@@ -213,6 +397,17 @@ def _windows_rows(estimator):
         isinstance(step, SlidingWindowTransformer) or _windows_rows(step)
         for _, step in estimator.steps
     )
+
+
+def _rows_window_size(estimator):
+    """The largest ``window_size`` of the pipeline's row-windowing steps."""
+    sizes = [
+        step.window_size if isinstance(step, SlidingWindowTransformer)
+        else _rows_window_size(step)
+        for _, step in estimator.steps
+        if isinstance(step, SlidingWindowTransformer | Pipeline)
+    ]
+    return max(sizes, default=1)
 
 
 def _like_frame(frame, values, columns):
@@ -228,20 +423,21 @@ def _final_estimator(estimator):
     return estimator
 
 
-def _next_values(prediction, sequence_output):
-    """The forecast values in one window's prediction, as a 1-D array."""
-    if prediction.ndim == 0 or prediction.shape[0] != 1:
+def _next_values(prediction, sequence_output, n_windows):
+    """The forecast values in the predictions, ``(n_windows, k)``."""
+    if prediction.ndim == 0 or prediction.shape[0] != n_windows:
+        windows = "one window" if n_windows == 1 else f"{n_windows} windows"
         raise ValueError(
             f"The estimator returned predictions of shape {prediction.shape} for "
-            "one window; recursive_forecast needs a model that maps one window "
-            "to the next value(s), as fitted on make_windows."
+            f"{windows}; recursive_forecast needs a model that maps "
+            "each window to the next value(s), as fitted on make_windows."
         )
-    values = prediction[0]
+    values = prediction
     if sequence_output:
         # One output per time step: the last step's output follows the window.
-        values = values[-1]
-    values = np.ravel(values)
-    if values.size == 0 or not np.isfinite(values).all():
+        values = values[:, -1]
+    values = values.reshape(n_windows, -1)
+    if values.shape[1] == 0 or not np.isfinite(values).all():
         raise ValueError(
             f"The estimator's prediction {values!r} is empty or not finite; the "
             "forecast cannot go on."

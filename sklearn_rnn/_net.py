@@ -32,6 +32,7 @@ from skorch.callbacks import Callback
 from skorch.history import History
 
 from ._compat import TeeGenerator, fused_optimizer_devices, unpack_data
+from ._sequences import dense_span
 from ._threads import limit_threads
 
 __all__ = ["SequenceDataset", "BatchSlicer", "TailSplit", "SequenceNet"]
@@ -369,7 +370,7 @@ def as_dataset(batch, y=None, sample_weight=None, device="cpu",
     with warnings.catch_warnings():
         # A read-only input array is fine: the tensor is only ever read.
         warnings.filterwarnings("ignore", message=".*not writable.*")
-        X = torch.as_tensor(batch.values).to(device)
+        X = _to_device(torch.as_tensor(batch.values), device)
     lengths = None if batch.lengths is None else torch.as_tensor(batch.lengths)
     if y is not None and np.issubdtype(np.asarray(y).dtype, np.floating):
         # Targets are encoded in float64 (exact scoring); the network and
@@ -382,3 +383,20 @@ def as_dataset(batch, y=None, sample_weight=None, device="cpu",
         else torch.as_tensor(np.asarray(sample_weight, dtype=np.float32)).to(device)
     )
     return SequenceDataset(X, lengths, yt, wt, sequence_targets)
+
+
+def _to_device(tensor, device):
+    """``tensor.to(device)``, keeping an overlapping window view a view.
+
+    ``Tensor.to`` makes a non-dense tensor contiguous: the windows of a
+    series (a view of ``n + T`` values) would land on the device as ``n * T``
+    values. The span of the series behind them is moved instead and the same
+    strides are rebuilt there; ``SequenceDataset.take`` then gathers only
+    each batch's windows. On the CPU nothing moves: the tensor is returned
+    as is.
+    """
+    span = dense_span(tensor.shape, tensor.stride())
+    if span is None or tensor.device == torch.device(device):
+        return tensor.to(device)
+    series = tensor.as_strided((span,), (1,)).to(device)
+    return series.as_strided(tensor.shape, tensor.stride())

@@ -9,9 +9,17 @@ the padded batch with those lengths, so padding never changes a prediction.
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 from sklearn.utils.validation import check_array
 
-__all__ = ["Sequences", "is_ragged", "pad_sequences", "feature_mean_and_scale"]
+__all__ = [
+    "Sequences",
+    "is_ragged",
+    "pad_sequences",
+    "feature_mean_and_scale",
+    "float32_window_view",
+    "dense_span",
+]
 
 
 @dataclass(frozen=True)
@@ -135,7 +143,7 @@ def check_sequence_array(X):
     memory layout requires one; ``X`` itself is never modified.
     """
     arr = check_array(
-        X,
+        float32_window_view(X),
         allow_nd=True,
         dtype=np.float32,
         ensure_all_finite=True,
@@ -201,3 +209,90 @@ def feature_mean_and_scale(batch, rows_per_chunk=4096):
     scale = np.sqrt(sq_dev / count)
     scale[~(scale > 1e-12)] = 1.0
     return mean, scale
+
+
+def dense_span(shape, strides):
+    """Length of the memory an overlapping view covers, or None.
+
+    ``strides`` are in elements. Returns the number of consecutive elements
+    from the view's first one to its last when (a) every stride is positive,
+    (b) those elements are all part of the view (no gap between them), and
+    (c) they are fewer than the view's own size, i.e. its elements overlap:
+    the windows of a series (:func:`make_windows`, ``sliding_window_view``)
+    are such views, ``n`` windows of ``T`` values over ``n + T - 1`` values.
+    Any other layout (contiguous, transposed, sliced with gaps) gives None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numpy.lib.stride_tricks import sliding_window_view
+    >>> from sklearn_rnn._sequences import dense_span
+    >>> windows = sliding_window_view(np.arange(10.0), 4)   # (7, 4)
+    >>> dense_span(windows.shape, [s // 8 for s in windows.strides])
+    10
+    >>> dense_span((7, 4), (4, 1)) is None                  # contiguous
+    True
+    """
+    axes = sorted(
+        (int(st), int(n)) for n, st in zip(shape, strides, strict=True) if n > 1
+    )
+    size = int(np.prod(shape, dtype=np.int64))
+    if not axes or size == 0 or axes[0][0] != 1:
+        return None
+    covered = 1
+    for stride, n in axes:
+        if stride > covered:
+            return None  # a gap: elements between the view's are not its own
+        covered += (n - 1) * stride
+    return covered if covered < size else None
+
+
+def float32_window_view(X):
+    """``X`` as float32, keeping a window view a view; anything else as is.
+
+    ``check_array(X, dtype=np.float32)`` on the float64 windows of a series
+    would allocate every window, ``window_size`` times the series (10
+    million values in windows of 256 become 10 GB). For an overlapping view
+    (see :func:`dense_span`), the span of the series it covers is converted
+    once and the same strides are rebuilt over the float32 copy: the result
+    costs the memory of the series, and batches gather only their windows.
+    The result is read-only, as the windows it replaces; ``X`` is never
+    modified. Other input (float32 already, contiguous arrays, lists,
+    DataFrames) is returned unchanged for the usual validation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn import make_windows
+    >>> from sklearn_rnn._sequences import float32_window_view
+    >>> X, y = make_windows(np.arange(1000.0), window_size=100)
+    >>> X32 = float32_window_view(X)
+    >>> X32.dtype, X32.shape, bool(np.array_equal(X32, X))
+    (dtype('float32'), (900, 100), True)
+    >>> bool(np.shares_memory(X32[0], X32[899]))   # one float32 series
+    False
+    >>> bool(np.shares_memory(X32[0], X32[99]))
+    True
+    """
+    if (
+        not isinstance(X, np.ndarray)
+        or X.dtype == np.float32
+        or X.dtype.kind not in "fiu"
+    ):
+        return X
+    item = X.itemsize
+    if any(st % item for st in X.strides):
+        return X
+    span = dense_span(X.shape, [st // item for st in X.strides])
+    if span is None:
+        return X
+    # The span is made of X's own elements only (dense_span checked it), so
+    # reading it as one flat run stays inside X's memory.
+    series = as_strided(X, shape=(span,), strides=(item,)).astype(np.float32)
+    step = series.itemsize
+    return as_strided(
+        series,
+        shape=X.shape,
+        strides=tuple(st // item * step for st in X.strides),
+        writeable=False,
+    )

@@ -298,32 +298,48 @@ def _padded_windows(values, window_size, padding, fill_value):
         "step": [Interval(Integral, 1, None, closed="left")],
         "target": [Integral, str, None],
         "return_sequences": ["boolean"],
+        "future_covariates": ["array-like", None],
+        "return_series_id": ["boolean"],
     },
     prefer_skip_nested_validation=True,
 )
 def make_windows(series, window_size, horizon=1, step=1, *, target=None,
-                 return_sequences=False):
-    """Frame a series as a supervised problem: windows of the past -> the future.
+                 return_sequences=False, future_covariates=None,
+                 return_series_id=False):
+    """Frame series as a supervised problem: windows of the past -> the future.
 
     Window ``i`` holds ``window_size`` consecutive values, and its target
     the ``horizon`` values that follow it (the tutorials' ``create_dataset``).
     Only complete windows are made, so there is no padding; the windows are
     aligned on the end of the series: the last target is the last value.
 
+    Given a list of series (stores, sensors, ...), the windows of every
+    series are stacked for one *global* model; no window spans two series.
+
     Parameters
     ----------
-    series : array-like of shape (n_values,) or (n_values, n_features)
+    series : array-like of shape (n_values,) or (n_values, n_features), or \
+list of them
         The series, oldest value first. A DataFrame or 2-D array is a
         multivariate series: ``X`` keeps all its features and ``y`` comes
         from the ``target`` column. NaN is rejected: interpolate gaps first.
+
+        A list or tuple is **many series** as soon as its items are
+        sequences themselves (numpy arrays, lists, pandas Series or
+        DataFrames), whatever their lengths, equal or not; a list of numbers
+        is one series. Whether the lengths happen to be equal never changes
+        the meaning: a multivariate series is an array or DataFrame, not a
+        list of rows (``np.asarray`` a list of rows first). The series may
+        have different lengths, but all the same number of dimensions and
+        features.
     window_size : int
         Time steps per window (the look-back).
     horizon : int, default=1
         Number of future values to predict.
     step : int, default=1
-        Distance between the starts of consecutive windows. With ``step > 1``
-        up to ``step - 1`` of the oldest values are left out, never the most
-        recent ones.
+        Distance between the starts of consecutive windows of a series. With
+        ``step > 1`` up to ``step - 1`` of the oldest values are left out,
+        never the most recent ones.
     target : int or str, default=None
         The column of a multivariate series to predict: an index, or a
         DataFrame column name. Required when the series has more than one
@@ -333,24 +349,56 @@ def make_windows(series, window_size, horizon=1, step=1, *, target=None,
         ``RNNRegressor(return_sequences=True)`` learns them: ``y[i, t]`` is
         (are) the ``horizon`` value(s) following step ``t`` of window ``i`` —
         the window shifted by one step for ``horizon=1``.
+    future_covariates : array-like of shape (n_values, n_covariates) or \
+(n_values,), or list of them, default=None
+        Covariates known in advance over the horizon (calendar features,
+        planned prices, holidays), one row per value of ``series`` (a list
+        of them for a list of series). Each window then gets ``horizon``
+        extra time steps that carry the covariates of the steps to predict;
+        the series' values there are 0 and a last feature, 1 on those steps
+        and 0 on the past ones, tells them apart. Per time step the features
+        are: the series' columns, the covariates, the flag (see Returns). A
+        direct recurrent model reads the past, then the known future, and
+        predicts the ``horizon`` targets; no value after the window enters
+        ``X``. Not with ``return_sequences``.
+    return_series_id : bool, default=False
+        Also return the index of the series each window comes from, e.g. as
+        ``groups`` for :class:`~sklearn.model_selection.GroupKFold` or to
+        score each series apart (all 0 for a single series).
 
     Returns
     -------
     X : ndarray of shape (n_windows, window_size) or \
 (n_windows, window_size, n_features)
         The windows: 2-D for a 1-D series, 3-D for a 2-D one (also with a
-        single column). Read-only view of the (float) series.
+        single column). For one series, a read-only view of the (float)
+        series, which costs no memory; for a list of series, a new array
+        with the windows of every series, one after the other. With
+        ``future_covariates``: a new array of shape
+        ``(n_windows, window_size + horizon, n_features + n_covariates + 1)``.
     y : ndarray
         ``(n_windows,)`` for ``horizon=1``, else ``(n_windows, horizon)``.
         With ``return_sequences=True``: ``(n_windows, window_size)`` for
         ``horizon=1``, else ``(n_windows, window_size, horizon)``.
-        Read-only view.
+        Read-only view for one series.
+    series_id : ndarray of shape (n_windows,), int
+        Only with ``return_series_id=True``: the position, in the list, of
+        the series of each window.
+
+    Raises
+    ------
+    ValueError
+        If a series is shorter than ``window_size + horizon`` or contains
+        NaN or infinity, if the series of a list differ in dimensions or
+        features, or if ``future_covariates`` does not match the series in
+        length; the message names the series and the position.
 
     See Also
     --------
     SlidingWindowTransformer : Windows that keep the row count, for
         pipelines.
-    recursive_forecast : Feed one-step predictions back for longer horizons.
+    recursive_forecast : Feed predictions back for longer horizons, for one
+        series or many at once.
 
     Examples
     --------
@@ -374,7 +422,117 @@ def make_windows(series, window_size, horizon=1, step=1, *, target=None,
     >>> X, y = make_windows(df, window_size=4, target="load")
     >>> X.shape, y.tolist()
     ((2, 4, 2), [40.0, 50.0])
+
+    Many series of different lengths, for one global model:
+
+    >>> X, y, series_id = make_windows(
+    ...     [np.arange(5.0), np.arange(100.0, 104.0)], window_size=3,
+    ...     return_series_id=True,
+    ... )
+    >>> y.tolist(), series_id.tolist()
+    ([3.0, 4.0, 103.0], [0, 0, 1])
+
+    Covariates known over the horizon (here a day-of-week feature) become
+    extra time steps after the window, flagged by the last feature:
+
+    >>> day = np.arange(6.0) % 7
+    >>> X, y = make_windows(np.arange(6.0) * 10, window_size=3, horizon=2,
+    ...                     future_covariates=day)
+    >>> X.shape
+    (2, 5, 3)
+    >>> X[0]                          # value, day, is-future flag
+    array([[ 0.,  0.,  0.],
+           [10.,  1.,  0.],
+           [20.,  2.,  0.],
+           [ 0.,  3.,  1.],
+           [ 0.,  4.,  1.]])
+    >>> y[0]
+    array([30., 40.])
     """
+    if future_covariates is not None and return_sequences:
+        raise ValueError(
+            "future_covariates is for a direct model that predicts the horizon "
+            "from the window and the known future; it cannot be combined with "
+            "return_sequences=True."
+        )
+    many = _is_many_series(series)
+    options = dict(window_size=window_size, horizon=horizon, step=step,
+                   target=target, return_sequences=return_sequences)
+    if not many:
+        X, y = _windows_of_one(series, future_covariates, index=None, **options)
+        if not return_series_id:
+            return X, y
+        return X, y, np.zeros(X.shape[0], dtype=np.intp)
+
+    covariates = future_covariates
+    if covariates is not None and (
+        not isinstance(covariates, list | tuple) or len(covariates) != len(series)
+    ):
+        raise ValueError(
+            f"series is a list of {len(series)} series: future_covariates must "
+            f"be a list of as many arrays, one per series; got "
+            f"{_describe(covariates)}."
+        )
+    parts = [
+        _windows_of_one(s, None if covariates is None else covariates[i],
+                        index=i, **options)
+        for i, s in enumerate(series)
+    ]
+    shapes = {X.shape[1:] for X, _ in parts}
+    if len(shapes) > 1:
+        first = parts[0][0].shape[1:]
+        odd = next(i for i, (X, _) in enumerate(parts) if X.shape[1:] != first)
+        raise ValueError(
+            f"The series of the list must all have the same number of "
+            f"dimensions and features: the windows of series 0 have the shape "
+            f"{first} per window, those of series {odd} "
+            f"{parts[odd][0].shape[1:]}."
+        )
+    X = np.concatenate([X for X, _ in parts])
+    y = np.concatenate([y for _, y in parts])
+    if not return_series_id:
+        return X, y
+    counts = [X_part.shape[0] for X_part, _ in parts]
+    return X, y, np.repeat(np.arange(len(parts)), counts)
+
+
+def _is_many_series(series):
+    """Whether ``series`` is a list (tuple) of series rather than one series.
+
+    See ``make_windows``: a list whose items are sequences is many series,
+    whatever their lengths; a list of numbers is one series.
+    """
+    if not isinstance(series, list | tuple):
+        return False
+    if len(series) == 0:
+        raise ValueError(
+            "series is an empty list: pass one series (an array of shape "
+            "(n_values,) or (n_values, n_features)) or a list of series."
+        )
+    nested = [np.ndim(item) > 0 for item in series]
+    if all(nested):
+        return True
+    if any(nested):
+        i = nested.index(not nested[0])
+        raise ValueError(
+            f"series mixes numbers and sequences (item 0 is "
+            f"{'a sequence' if nested[0] else 'a number'}, item {i} is not): "
+            "pass one series as a list of numbers or an array, or many series "
+            "as a list of arrays."
+        )
+    return False
+
+
+def _describe(value):
+    if isinstance(value, list | tuple):
+        return f"a {type(value).__name__} of {len(value)} items"
+    return f"a {type(value).__name__}"
+
+
+def _windows_of_one(series, future_covariates, *, index, window_size, horizon,
+                    step, target, return_sequences):
+    """``make_windows`` of one series; ``index``: its position in a list."""
+    name = "The series" if index is None else f"Series {index} of the list"
     columns = getattr(series, "columns", None)
     if getattr(series, "ndim", None) == 1 and hasattr(series, "to_numpy"):
         series = series.to_numpy()
@@ -383,12 +541,14 @@ def make_windows(series, window_size, horizon=1, step=1, *, target=None,
     ndim = series.ndim
     if ndim not in (1, 2):
         raise ValueError(
-            f"series must be 1-D (n_values,) or 2-D (n_values, n_features); got "
+            f"{name} must be 1-D (n_values,) or 2-D (n_values, n_features); got "
             f"a {ndim}-D array."
         )
     values = check_array(
-        series, ensure_2d=False, dtype=_FLOAT_DTYPES, input_name="series"
+        series, ensure_2d=False, dtype=_FLOAT_DTYPES, ensure_all_finite=False,
+        ensure_min_samples=0, input_name="series",
     )
+    _check_finite(values, name)
     n_values = values.shape[0]
     if values.ndim == 1:
         if target is not None:
@@ -403,9 +563,11 @@ def make_windows(series, window_size, horizon=1, step=1, *, target=None,
     needed = window_size + horizon
     if n_values < needed:
         raise ValueError(
-            f"The series has {n_values} values, too short for "
+            f"{name} has {n_values} values, too short for "
             f"window_size={window_size} plus horizon={horizon}: at least "
             f"{needed} are needed."
+            + ("" if index is None else
+               " Drop the short series from the list, or shorten the window.")
         )
     # Window starts run from `offset` to the last possible one, n - needed.
     last_start = n_values - needed
@@ -417,6 +579,10 @@ def make_windows(series, window_size, horizon=1, step=1, *, target=None,
         X = sliding_window_view(values[: n_values - horizon], window_size, axis=0)
         X = X.transpose(0, 2, 1)
     X = X[starts]
+    if future_covariates is not None:
+        covariates = _check_covariates(future_covariates, n_values, name)
+        known = sliding_window_view(covariates, needed, axis=0)
+        X = _with_future_steps(X, known.transpose(0, 2, 1)[starts], horizon)
 
     future = target_values
     if return_sequences:
@@ -434,6 +600,67 @@ def make_windows(series, window_size, horizon=1, step=1, *, target=None,
     y = y[starts].view()
     y.flags.writeable = False
     return X, y
+
+
+def _check_finite(values, name):
+    """Reject NaN and infinity, saying where the first one is."""
+    finite = np.isfinite(values)
+    if finite.all():
+        return
+    position = int(np.argwhere(~finite)[0][0])
+    bad = values[position] if values.ndim == 1 else values[position][
+        ~finite[position]][0]
+    bad = "NaN" if np.isnan(bad) else ("infinity" if bad > 0 else "-infinity")
+    raise ValueError(
+        f"{name} contains {bad} at position {position} (of {values.shape[0]} "
+        "values): a series must be finite. Interpolate or fill the gaps "
+        "first (e.g. pandas' interpolate), or split the series at them."
+    )
+
+
+def _check_covariates(future_covariates, n_rows, name):
+    """The covariates as a finite float 2-D array of ``n_rows`` rows."""
+    covariates = check_array(
+        future_covariates, ensure_2d=False, dtype=_FLOAT_DTYPES,
+        ensure_all_finite=False, input_name="future_covariates",
+    )
+    if covariates.ndim == 1:
+        covariates = covariates[:, None]
+    elif covariates.ndim != 2:
+        raise ValueError(
+            f"The future_covariates of {name.lower()} must be 1-D or 2-D "
+            f"(n_values, n_covariates); got a {covariates.ndim}-D array."
+        )
+    if covariates.shape[0] != n_rows:
+        raise ValueError(
+            f"The future_covariates of {name.lower()} have {covariates.shape[0]} "
+            f"rows; expected {n_rows}, one per value of the series (aligned "
+            "with it, covering the horizon of its last window)."
+        )
+    _check_finite(covariates, f"The future_covariates of {name.lower()}")
+    return covariates
+
+
+def _with_future_steps(past, known, horizon):
+    """The design with known future covariates, as one new array.
+
+    ``past``: windows ``(n, T, n_features)`` (or ``(n, T)`` univariate) of
+    the series; ``known``: the covariates over each window and its horizon,
+    ``(n, T + horizon, n_covariates)``. Returns ``(n, T + horizon,
+    n_features + n_covariates + 1)``: per step the series' values (0 over the
+    horizon, which is what is to be predicted), the covariates, and a flag
+    that is 1 on the horizon's steps.
+    """
+    if past.ndim == 2:
+        past = past[:, :, None]
+    n, length, n_features = past.shape
+    n_covariates = known.shape[2]
+    out = np.zeros((n, length + horizon, n_features + n_covariates + 1),
+                   dtype=np.result_type(past, known))
+    out[:, :length, :n_features] = past
+    out[:, :, n_features : n_features + n_covariates] = known
+    out[:, length:, -1] = 1.0
+    return out
 
 
 def _as_array(X):

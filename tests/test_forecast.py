@@ -184,8 +184,8 @@ def test_recursive_forecast_errors():
     for bad in (0, -1):
         with pytest.raises(ValueError, match="n_steps"):
             recursive_forecast(model, window, bad)
-    with pytest.raises(ValueError, match="3-D"):
-        recursive_forecast(model, np.zeros((5, 2, 2)), 3)
+    with pytest.raises(ValueError, match="4-D"):
+        recursive_forecast(model, np.zeros((5, 2, 2, 2)), 3)
     with_nan = window.copy()
     with_nan[2] = np.nan
     with pytest.raises(ValueError, match="NaN"):
