@@ -33,6 +33,7 @@ from ._sequences import (
     is_ragged,
     pad_sequences,
 )
+from ._tokens import check_token_ids
 
 OPTIMIZERS = {
     "adam": torch.optim.Adam,
@@ -49,7 +50,7 @@ PREDICT_BATCH_SIZE = 4096
 _GLOBAL_RNG_LOCK = threading.RLock()
 
 _INT_PARAMS = ("hidden_size", "num_layers", "max_iter", "batch_size",
-               "n_iter_no_change")
+               "n_iter_no_change", "embedding_dim", "vocabulary_size")
 _FLOAT_PARAMS = ("dropout", "learning_rate_init", "momentum", "alpha",
                  "clip_grad_norm", "validation_fraction", "tol")
 
@@ -88,6 +89,8 @@ class BaseRNN(BaseEstimator):
         "nonlinearity": [StrOptions({"tanh", "relu"})],
         "pooling": [StrOptions(set(POOLINGS))],
         "head_hidden_sizes": [tuple, list],
+        "embedding_dim": [Interval(Integral, 1, None, closed="left"), None],
+        "vocabulary_size": [Interval(Integral, 2, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "optimizer": [StrOptions(set(OPTIMIZERS)), type],
@@ -120,6 +123,8 @@ class BaseRNN(BaseEstimator):
         nonlinearity="tanh",
         pooling="last",
         head_hidden_sizes=(),
+        embedding_dim=None,
+        vocabulary_size=None,
         max_iter=100,
         batch_size=32,
         optimizer="adam",
@@ -148,6 +153,8 @@ class BaseRNN(BaseEstimator):
         self.nonlinearity = nonlinearity
         self.pooling = pooling
         self.head_hidden_sizes = head_hidden_sizes
+        self.embedding_dim = embedding_dim
+        self.vocabulary_size = vocabulary_size
         self.max_iter = max_iter
         self.batch_size = batch_size
         self.optimizer = optimizer
@@ -178,7 +185,9 @@ class BaseRNN(BaseEstimator):
         and ragged lists have ``n_features_in_`` features per time step and
         any number of time steps.
         """
-        if is_ragged(X):
+        if self.embedding_dim is not None:
+            batch, ndim = check_token_ids(self, X, reset=reset)
+        elif is_ragged(X):
             batch = pad_sequences(X)
             ndim = None
         else:
@@ -323,6 +332,12 @@ class BaseRNN(BaseEstimator):
             module__return_sequences=getattr(self, "return_sequences", False),
             module__input_mean=[float(v) for v in mean],
             module__input_scale=[float(v) for v in scale],
+            module__embedding_dim=(
+                None if self.embedding_dim is None else int(self.embedding_dim)
+            ),
+            module__num_embeddings=(
+                None if self.embedding_dim is None else int(self.vocabulary_size_)
+            ),
             criterion=criterion,
             **{f"criterion__{k}": v for k, v in criterion_kwargs.items()},
             optimizer=optimizer,
@@ -376,7 +391,7 @@ class BaseRNN(BaseEstimator):
         seed = int(rng.randint(np.iinfo(np.int32).max))
         if not continuing:
             device = _resolve_device(self.device)
-            if self.scale_inputs:
+            if self.scale_inputs and self.embedding_dim is None:
                 mean, scale = feature_mean_and_scale(batch)
             else:
                 mean = np.zeros(batch.values.shape[2])
