@@ -57,7 +57,7 @@ def check_token_ids(estimator, X, *, reset):
     >>> batch.values[..., 0].tolist(), batch.lengths.tolist(), ndim
     ([[5, 2, 7], [3, 0, 0]], [3, 1], None)
     """
-    if hasattr(X, "ndim") and X.ndim == 1 and getattr(X, "dtype", None) == object:
+    if getattr(X, "ndim", None) == 1 and np.dtype(X.dtype).kind == "O":
         # A 1-D object array (or Series) of sequences is a list of them.
         X = list(X)
     if isinstance(X, list | tuple):
