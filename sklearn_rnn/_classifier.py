@@ -30,6 +30,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     Keras; sktime/aeon's ``(n, channels, T)`` needs ``X.transpose(0, 2, 1)``),
     or a list of ``(T_i,)`` / ``(T_i, n_features)`` arrays of different
     lengths (padded and packed inside; padding never changes a prediction).
+    With ``embedding_dim`` set, ``X`` holds integer token ids instead (see
+    :class:`SequenceVectorizer` for text).
 
     Parameters
     ----------

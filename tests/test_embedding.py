@@ -245,3 +245,20 @@ def test_numeric_estimator_unchanged_without_embedding():
     reg = RNNRegressor(hidden_size=4, max_iter=2, random_state=0).fit(X, X[:, 0])
     assert reg.net_.module_.embedding is None
     assert not hasattr(reg, "vocabulary_size_")
+
+
+def test_series_of_sequences_and_one_d_numeric_array():
+    pd = pytest.importorskip("pandas")
+    X = pd.Series([np.array([2, 3]), np.array([4])])
+    reg = RNNRegressor(**FAST).fit(X, [1.0, 2.0])
+    assert reg.n_features_in_ == 1
+    with pytest.raises(ValueError, match="1 dimension"):
+        reg.predict(np.array([2, 3, 4]))
+
+
+def test_dataframe_of_ids_records_feature_names():
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame({"t0": [2, 3, 4], "t1": [5, 2, 3]})
+    reg = RNNRegressor(**FAST).fit(X, [1.0, 2.0, 3.0])
+    assert reg.feature_names_in_.tolist() == ["t0", "t1"]
+    assert reg.predict(X).shape == (3,)
