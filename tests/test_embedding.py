@@ -4,6 +4,7 @@ import io
 import pickle
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from numpy.testing import assert_allclose, assert_array_equal
@@ -248,7 +249,6 @@ def test_numeric_estimator_unchanged_without_embedding():
 
 
 def test_series_of_sequences_and_one_d_numeric_array():
-    pd = pytest.importorskip("pandas")
     X = pd.Series([np.array([2, 3]), np.array([4])])
     reg = RNNRegressor(**FAST).fit(X, [1.0, 2.0])
     assert reg.n_features_in_ == 1
@@ -257,7 +257,6 @@ def test_series_of_sequences_and_one_d_numeric_array():
 
 
 def test_dataframe_of_ids_records_feature_names():
-    pd = pytest.importorskip("pandas")
     X = pd.DataFrame({"t0": [2, 3, 4], "t1": [5, 2, 3]})
     reg = RNNRegressor(**FAST).fit(X, [1.0, 2.0, 3.0])
     assert reg.feature_names_in_.tolist() == ["t0", "t1"]
