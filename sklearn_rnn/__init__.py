@@ -9,6 +9,7 @@ from ._onnx import register_onnx_converters, to_onnx
 from ._persistence import load_model, save_model
 from ._plotting import plot_loss_curve
 from ._regressor import RNNRegressor
+from ._text import SequenceVectorizer
 from ._window import SlidingWindowTransformer, make_windows
 
 __version__ = "0.1.0"
@@ -20,6 +21,7 @@ __all__ = [
     "load_model",
     "plot_loss_curve",
     "SlidingWindowTransformer",
+    "SequenceVectorizer",
     "make_windows",
     "recursive_forecast",
     "to_onnx",

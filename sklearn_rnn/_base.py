@@ -40,6 +40,7 @@ from ._sequences import (
     is_ragged,
     pad_sequences,
 )
+from ._tokens import check_token_ids
 from ._utils import as_array_like, device_is_usable, resolve_device
 
 OPTIMIZERS = {
@@ -61,7 +62,7 @@ PREDICT_BATCH_SIZE = 256
 _GLOBAL_RNG_LOCK = threading.RLock()
 
 _INT_PARAMS = ("hidden_size", "num_layers", "max_iter", "batch_size",
-               "n_iter_no_change")
+               "n_iter_no_change", "embedding_dim", "vocabulary_size")
 _FLOAT_PARAMS = ("dropout", "learning_rate_init", "momentum", "alpha",
                  "clip_grad_norm", "validation_fraction", "tol")
 
@@ -90,6 +91,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "nonlinearity": [StrOptions({"tanh", "relu"})],
         "pooling": [StrOptions(set(POOLINGS))],
         "head_hidden_sizes": [tuple, list],
+        "embedding_dim": [Interval(Integral, 1, None, closed="left"), None],
+        "vocabulary_size": [Interval(Integral, 2, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "optimizer": [StrOptions(set(OPTIMIZERS)), type],
@@ -125,6 +128,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         nonlinearity="tanh",
         pooling="last",
         head_hidden_sizes=(),
+        embedding_dim=None,
+        vocabulary_size=None,
         max_iter=100,
         batch_size=32,
         optimizer="adam",
@@ -153,6 +158,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self.nonlinearity = nonlinearity
         self.pooling = pooling
         self.head_hidden_sizes = head_hidden_sizes
+        self.embedding_dim = embedding_dim
+        self.vocabulary_size = vocabulary_size
         self.max_iter = max_iter
         self.batch_size = batch_size
         self.optimizer = optimizer
@@ -212,7 +219,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         any number of time steps. ``n_input_features_`` is always the
         number of features per time step (what the network reads).
         """
-        if is_ragged(X):
+        if self.embedding_dim is not None:
+            batch, ndim = check_token_ids(self, X, reset=reset)
+        elif is_ragged(X):
             batch = pad_sequences(X)
             ndim = None
         else:
@@ -308,6 +317,10 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             "pooling": self.pooling,
             "head_hidden_sizes": tuple(int(v) for v in self.head_hidden_sizes),
             "return_sequences": bool(getattr(self, "return_sequences", False)),
+            "embedding_dim": (None if self.embedding_dim is None
+                              else int(self.embedding_dim)),
+            "num_embeddings": (None if self.embedding_dim is None
+                               else int(self.vocabulary_size_)),
         }
 
     def _module_kwargs(self, mean=None, scale=None):
@@ -520,7 +533,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         seed = int(rng.randint(np.iinfo(np.int32).max))
         device = resolve_device(self.device)
         mean = scale = None
-        if not continuing and self.scale_inputs:
+        if not continuing and self.scale_inputs and self.embedding_dim is None:
             mean, scale = feature_mean_and_scale(batch)
         net = self._build_net(device, seed, self.early_stopping, mean, scale)
         sequence_targets = bool(getattr(self, "return_sequences", False))

@@ -23,6 +23,21 @@ ARCHITECTURE_PARAMETERS = """
     head_hidden_sizes : tuple of int, default=()
         Hidden layers (ReLU) of the MLP between the pooled features and the
         output; ``()`` is a single linear layer, ``(64,)`` one hidden layer.
+    embedding_dim : int or None, default=None
+        With an int, ``X`` holds integer token ids (a 2-D int array, or a
+        list of 1-D int arrays of any lengths, e.g. the output of
+        :class:`SequenceVectorizer`) and the network learns a vector of this
+        size per id before the recurrent layers. Ids are kept as int64 (never
+        cast to float) and not standardised (``scale_inputs`` is ignored).
+        Id 0 is padding (a fixed zero vector) and id 1 the unknown token: an
+        id ``>= vocabulary_size_`` is read as 1 at predict time instead of
+        failing. ``None`` reads ``X`` as numeric features.
+    vocabulary_size : int >= 2 or None, default=None
+        Number of token ids the embedding holds (ids ``0 .. vocabulary_size -
+        1``); ``None`` takes the largest id in the training data plus one.
+        Give it (e.g. a fitted ``SequenceVectorizer``'s ``vocabulary_size_``)
+        to keep vectors for ids the training data lacks. Only with
+        ``embedding_dim``.
 """
 
 TRAINING_PARAMETERS = """
@@ -129,4 +144,7 @@ FITTED_ATTRIBUTES = """
         Column names, when ``X`` was a DataFrame with string column names.
     device_ : str
         The device the network lives on.
+    vocabulary_size_ : int
+        Rows of the embedding (only with ``embedding_dim``): the
+        ``vocabulary_size`` parameter, or the largest training id plus one.
 """

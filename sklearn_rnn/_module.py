@@ -4,6 +4,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from ._tokens import PADDING_ID, UNKNOWN_ID
+
 __all__ = ["RecurrentNetwork", "CELLS", "POOLINGS"]
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
@@ -42,7 +44,15 @@ class RecurrentNetwork(nn.Module):
         Output one vector per time step instead of one per sequence.
     input_mean, input_scale : sequence of float or None
         Per-feature standardisation applied to the input (stored as buffers,
-        so it travels with the weights).
+        so it travels with the weights). Unused with an embedding.
+    embedding_dim : int or None
+        With an int, the input is one integer token id per step
+        (``input_size`` is 1): an ``nn.Embedding`` of this size, whose id 0
+        is padding (a fixed zero vector), feeds the recurrent layers.
+    num_embeddings : int or None
+        Rows of the embedding (the vocabulary size, ids 0 and 1 included).
+        An id at or above it is read as the unknown id 1, so ids unseen in
+        training never index out of range.
     """
 
     def __init__(
@@ -60,6 +70,8 @@ class RecurrentNetwork(nn.Module):
         return_sequences=False,
         input_mean=None,
         input_scale=None,
+        embedding_dim=None,
+        num_embeddings=None,
     ):
         super().__init__()
         self.cell = cell
@@ -68,8 +80,18 @@ class RecurrentNetwork(nn.Module):
         rnn_kwargs = {}
         if cell == "rnn":
             rnn_kwargs["nonlinearity"] = nonlinearity
+        self.embedding = None
+        if embedding_dim is not None:
+            self.embedding = nn.Embedding(num_embeddings, embedding_dim,
+                                          padding_idx=PADDING_ID)
+            # The same unknown id as the vectorizer's, as a buffer so that it
+            # follows the module to its device.
+            self.register_buffer(
+                "unknown_id", torch.tensor(UNKNOWN_ID, dtype=torch.long),
+                persistent=False,
+            )
         self.rnn = CELLS[cell](
-            input_size=input_size,
+            input_size=input_size if embedding_dim is None else embedding_dim,
             hidden_size=hidden_size,
             num_layers=num_layers,
             batch_first=True,
@@ -110,7 +132,13 @@ class RecurrentNetwork(nn.Module):
         ``lengths`` (a CPU int64 tensor) marks the valid steps of each
         sequence; padded steps never influence the output.
         """
-        X = (X - self.input_mean) / self.input_scale
+        if self.embedding is not None:
+            ids = X[..., 0].long()
+            ids = torch.where(ids < self.embedding.num_embeddings, ids,
+                              self.unknown_id)
+            X = self.embedding(ids)
+        else:
+            X = (X - self.input_mean) / self.input_scale
         max_len = X.shape[1]
         ragged = lengths is not None and bool((lengths < max_len).any())
         # A forward-only network reaches each sequence's end before the

@@ -27,6 +27,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     Keras; sktime/aeon's ``(n, channels, T)`` needs ``X.transpose(0, 2, 1)``),
     or a list of ``(T_i,)`` / ``(T_i, n_features)`` arrays of different
     lengths (padded and packed inside; padding never changes a prediction).
+    With ``embedding_dim`` set, ``X`` holds integer token ids instead (see
+    :class:`SequenceVectorizer` for text).
 
     Parameters
     ----------
@@ -80,6 +82,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         nonlinearity="tanh",
         pooling="last",
         head_hidden_sizes=(),
+        embedding_dim=None,
+        vocabulary_size=None,
         max_iter=100,
         batch_size=32,
         optimizer="adam",
@@ -109,6 +113,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             nonlinearity=nonlinearity,
             pooling=pooling,
             head_hidden_sizes=head_hidden_sizes,
+            embedding_dim=embedding_dim,
+            vocabulary_size=vocabulary_size,
             max_iter=max_iter,
             batch_size=batch_size,
             optimizer=optimizer,

@@ -15,6 +15,8 @@ TUTORIAL_PATH = (
     "plot_model_comparison.py",
     "plot_cell_choice.py",
     "plot_variable_length.py",
+    "plot_text_order.py",
+    "plot_token_tagging.py",
 )
 
 
