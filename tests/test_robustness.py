@@ -472,6 +472,8 @@ INVALID_PARAMS = {
     "device": ["gpu0", "bogus", 0, None],
     "callbacks": ["progress", Junk(), [1], [("name", "x")], ["progress"]],
     "return_sequences": ["yes"],
+    "embedding_dim": [0, 1.5, "8", True],
+    "vocabulary_size": [1, 2.5, "10", True],
     "class_weight": ["balanced_subsample", [1, 2], {"down": "heavy", "up": 1}],
 }
 
