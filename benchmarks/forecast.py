@@ -205,7 +205,9 @@ def warm_up(names):
 
 
 # ------------------------------------------------------------------ running
-def run(args):
+def run(args, meta):
+    """Fit every contender; the result files are rewritten after each fit,
+    so that an interrupted run keeps what it measured."""
     rows = []
     contenders = list(args.contenders)
     missing = statsforecast_missing()
@@ -240,6 +242,7 @@ def run(args):
                     **extra,
                 }
                 rows.append(row)
+                S.write_results(args.results, meta, rows)
                 S.log(f"  {contender:<12} seed {seed}: MASE {row['mase']:.3f}, "
                       f"sMAPE {row['smape']:.2f}, fit {seconds:.3f} s"
                       + (f", {extra['epochs']} epochs" if "epochs" in extra
@@ -387,7 +390,7 @@ def main(argv=None):
             args.datasets = [d for d in args.datasets if d not in NEEDS_SKTIME]
     meta["config"] = args.config
     meta["overrides"] = {k: repr(v) for k, v in args.overrides.items()}
-    rows = run(args)
+    rows = run(args, meta)
     if rows:
         paths = S.write_results(args.results, meta, rows)
         S.log("rows written to " + ", ".join(str(p) for p in paths))

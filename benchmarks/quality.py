@@ -308,7 +308,9 @@ def warm_up(names):
 
 
 # ------------------------------------------------------------------ running
-def run(args):
+def run(args, meta):
+    """Fit every contender; the result files are rewritten after each fit,
+    so that an interrupted run keeps what it measured."""
     rows = []
     warm_up(args.contenders)
     for name in args.datasets:
@@ -337,6 +339,7 @@ def run(args):
                 }
                 row["params"] = None if row["params"] is None else str(row["params"])
                 rows.append(row)
+                S.write_results(args.results, meta, rows)
                 metric = ", ".join(f"{k} {row[k]:.3f}" for k in
                                    ("accuracy", "rmse", "r2") if k in row)
                 S.log(f"  {contender:<10} seed {seed}: {metric}, fit "
@@ -476,7 +479,7 @@ def main(argv=None):
             args.datasets = [d for d in args.datasets if d not in needs]
     meta["config"] = args.config
     meta["overrides"] = {k: repr(v) for k, v in args.overrides.items()}
-    rows = run(args)
+    rows = run(args, meta)
     if rows:
         paths = S.write_results(args.results, meta, rows)
         S.log("rows written to " + ", ".join(str(p) for p in paths))
