@@ -240,14 +240,14 @@ def log(message):
     print(message, flush=True)
 
 
-def epochs_table(rows, seeded, labels):
+def epochs_table(rows, seeded, labels, order):
     """Epochs our estimators trained, per dataset: mean (min-max) over seeds."""
     keys = sorted({(r["contender"], r["config"]) for r in rows
                    if r["contender"] in seeded and r.get("epochs") is not None},
                   key=lambda k: (list(labels).index(k[0]), str(k[1])))
     if not keys:
         return ""
-    datasets = list(dict.fromkeys(r["dataset"] for r in rows))
+    datasets = [d for d in order if any(r["dataset"] == d for r in rows)]
     body = []
     for dataset in datasets:
         line = [dataset]
@@ -259,5 +259,5 @@ def epochs_table(rows, seeded, labels):
         body.append(line)
     header = ["dataset"] + [contender_label({"contender": n, "config": c}, labels)
                             for n, c in keys]
-    return ("### Epochs trained: mean (min-max) over seeds\n\n"
+    return ("## Epochs trained: mean (min-max) over seeds\n\n"
             + markdown_table(header, body))

@@ -283,8 +283,8 @@ def tables(rows):
             average.append(f"**{np.mean([a['mean'] for a in aggs]):.{digits}f}**"
                            + (f" ({fit_s})" if metric == "mase" else ""))
         body.append(average)
-        out.append(f"### {title}\n\n" + S.markdown_table(["series", *labels], body))
-    out.append(S.epochs_table(rows, SEEDED, LABELS))
+        out.append(f"## {title}\n\n" + S.markdown_table(["series", *labels], body))
+    out.append(S.epochs_table(rows, SEEDED, LABELS, DATASETS))
     return "\n\n".join(out)
 
 
@@ -346,7 +346,7 @@ with that in mind.
   `torch._dynamo` import, numba's compilation of statsforecast) are paid
   before any timer.
 
-Every row (also the per-seed ones) is in `{results}`; rerun with
+Every row (also the per-seed ones) is in {results}; rerun with
 `python -m benchmarks.forecast --help` for the options (`--set`, `--config`,
 `--seeds`, `--datasets`, `--merge`).
 """

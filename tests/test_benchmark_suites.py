@@ -110,3 +110,10 @@ def test_pad_and_flat_for_variable_lengths():
     X_train, X_test = Q.flat(data)
     assert X_train.tolist() == [[1, 1, 1, 0, 0], [2, 2, 2, 2, 2]]
     assert X_test.tolist() == [[3, 3, 3, 3, 3]]  # truncated to 5 steps
+
+
+@pytest.mark.parametrize("skip", ["hand", "hand:Nope", "nope:PLAID"])
+def test_quality_rejects_bad_skip(skip, capsys):
+    with pytest.raises(SystemExit):
+        Q.main(["--skip", skip, "--datasets", "--no-docs"])
+    assert "--skip" in capsys.readouterr().err
