@@ -61,6 +61,10 @@ PREDICT_BATCH_SIZE = 256
 
 _GLOBAL_RNG_LOCK = threading.RLock()
 
+# The 'auto' convolutional front end halves long sequences until the
+# recurrent layers read at most this many steps.
+CONV_TARGET_STEPS = 64
+
 _INT_PARAMS = ("hidden_size", "num_layers", "max_iter", "batch_size",
                "n_iter_no_change", "embedding_dim", "vocabulary_size")
 _FLOAT_PARAMS = ("dropout", "learning_rate_init", "momentum", "alpha",
@@ -91,6 +95,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "nonlinearity": [StrOptions({"tanh", "relu"})],
         "pooling": [StrOptions(set(POOLINGS))],
         "head_hidden_sizes": [tuple, list],
+        "conv_layers": [StrOptions({"auto"}), Interval(Integral, 0, None,
+                                                       closed="left")],
+        "conv_kernel_size": [Interval(Integral, 1, None, closed="left")],
         "embedding_dim": [Interval(Integral, 1, None, closed="left"), None],
         "vocabulary_size": [Interval(Integral, 2, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -128,6 +135,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         nonlinearity="tanh",
         pooling="last",
         head_hidden_sizes=(),
+        conv_layers="auto",
+        conv_kernel_size=5,
         embedding_dim=None,
         vocabulary_size=None,
         max_iter=100,
@@ -158,6 +167,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self.nonlinearity = nonlinearity
         self.pooling = pooling
         self.head_hidden_sizes = head_hidden_sizes
+        self.conv_layers = conv_layers
+        self.conv_kernel_size = conv_kernel_size
         self.embedding_dim = embedding_dim
         self.vocabulary_size = vocabulary_size
         self.max_iter = max_iter
@@ -317,11 +328,38 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             "pooling": self.pooling,
             "head_hidden_sizes": tuple(int(v) for v in self.head_hidden_sizes),
             "return_sequences": bool(getattr(self, "return_sequences", False)),
+            "conv_layers": self._conv_layers(),
+            "conv_kernel_size": int(self.conv_kernel_size),
             "embedding_dim": (None if self.embedding_dim is None
                               else int(self.embedding_dim)),
             "num_embeddings": (None if self.embedding_dim is None
                                else int(self.vocabulary_size_)),
         }
+
+    def _conv_layers(self):
+        """The number of convolutional blocks: the parameter, or the one
+        ``'auto'`` chose at the fit that built the network."""
+        if self.conv_layers == "auto":
+            return int(getattr(self, "conv_layers_", 0))
+        return int(self.conv_layers)
+
+    def _choose_conv_layers(self, batch):
+        """``conv_layers_``: with ``'auto'``, enough halvings to bring the
+        longest training sequence to ``CONV_TARGET_STEPS`` steps or fewer;
+        none for one output per step (which needs every step)."""
+        sequence_output = bool(getattr(self, "return_sequences", False))
+        if self.conv_layers != "auto":
+            if self.conv_layers and sequence_output:
+                raise ValueError(
+                    "conv_layers shortens the sequences and cannot be combined "
+                    "with return_sequences=True (one output per step); use "
+                    "conv_layers=0."
+                )
+            return int(self.conv_layers)
+        n_steps = batch.values.shape[1]
+        if sequence_output or n_steps <= CONV_TARGET_STEPS:
+            return 0
+        return int(np.ceil(np.log2(n_steps / CONV_TARGET_STEPS)))
 
     def _module_kwargs(self, mean=None, scale=None):
         """Keyword arguments of :class:`RecurrentNetwork` for this estimator."""
@@ -519,6 +557,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         if continuing:
             self._check_architecture(previous["attributes"])
         batch = self._validate_X(X, reset=not continuing)
+        if not continuing:
+            self.conv_layers_ = self._choose_conv_layers(batch)
         target = self._encode_y(y, batch, reset=not continuing, classes=classes)
         sample_weight = self._check_sample_weight(sample_weight, batch)
         validation = None

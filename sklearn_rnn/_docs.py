@@ -23,6 +23,16 @@ ARCHITECTURE_PARAMETERS = """
     head_hidden_sizes : tuple of int, default=()
         Hidden layers (ReLU) of the MLP between the pooled features and the
         output; ``()`` is a single linear layer, ``(64,)`` one hidden layer.
+    conv_layers : int or 'auto', default='auto'
+        Convolutional blocks before the recurrent layers, each a ``Conv1d``
+        with ``hidden_size`` channels, a ReLU and max-pooling by 2, so each
+        halves the number of steps the recurrent layers read (a
+        convolutional front end, as in Conv1D + LSTM stacks and LSTM-FCN).
+        'auto' uses as many as bring the longest training sequence down to
+        64 steps (none for sequences of up to 64 steps, and none with
+        ``return_sequences=True``); the number chosen is ``conv_layers_``.
+    conv_kernel_size : int, default=5
+        Width (in time steps) of the convolutions.
     embedding_dim : int or None, default=None
         With an int, ``X`` holds integer token ids (a 2-D int array, or a
         list of 1-D int arrays of any lengths, e.g. the output of
@@ -137,6 +147,9 @@ FITTED_ATTRIBUTES = """
         scikit-learn's count of input columns: for 2-D ``X`` the number of
         columns (the time steps of univariate sequences, which predict must
         match), for 3-D and variable-length ``X`` the features per time step.
+    conv_layers_ : int
+        Convolutional blocks in front of the recurrent layers (what
+        ``conv_layers='auto'`` chose).
     n_input_features_ : int
         Features per time step that the network reads: 1 for 2-D ``X``,
         else the same as ``n_features_in_``.

@@ -42,6 +42,12 @@ class RecurrentNetwork(nn.Module):
         Hidden layers of the MLP head (ReLU); ``()`` is a single linear layer.
     return_sequences : bool
         Output one vector per time step instead of one per sequence.
+    conv_layers : int
+        Convolutional blocks before the recurrent layers (``Conv1d`` with
+        ``hidden_size`` channels, ReLU, max-pooling by 2): each halves the
+        number of steps the recurrent layers read.
+    conv_kernel_size : int
+        Width of the convolutions (odd widths keep steps centred).
     input_mean, input_scale : sequence of float or None
         Per-feature standardisation applied to the input (stored as buffers,
         so it travels with the weights). Unused with an embedding.
@@ -72,6 +78,8 @@ class RecurrentNetwork(nn.Module):
         input_scale=None,
         embedding_dim=None,
         num_embeddings=None,
+        conv_layers=0,
+        conv_kernel_size=5,
     ):
         super().__init__()
         self.cell = cell
@@ -90,8 +98,21 @@ class RecurrentNetwork(nn.Module):
                 "unknown_id", torch.tensor(UNKNOWN_ID, dtype=torch.long),
                 persistent=False,
             )
+        step_features = input_size if embedding_dim is None else embedding_dim
+        self.conv = None
+        if conv_layers:
+            # Each block halves the number of steps: long sequences reach
+            # the recurrent layers short enough to be learnt from (as in
+            # Conv1D + LSTM stacks and LSTM-FCN).
+            blocks = []
+            for _ in range(conv_layers):
+                blocks.append(nn.Conv1d(step_features, hidden_size,
+                                        conv_kernel_size,
+                                        padding=conv_kernel_size // 2))
+                step_features = hidden_size
+            self.conv = nn.ModuleList(blocks)
         self.rnn = CELLS[cell](
-            input_size=input_size if embedding_dim is None else embedding_dim,
+            input_size=step_features,
             hidden_size=hidden_size,
             num_layers=num_layers,
             batch_first=True,
@@ -139,6 +160,8 @@ class RecurrentNetwork(nn.Module):
             X = self.embedding(ids)
         else:
             X = (X - self.input_mean) / self.input_scale
+        if self.conv is not None:
+            X, lengths = self._convolve(X, lengths)
         max_len = X.shape[1]
         ragged = lengths is not None and bool((lengths < max_len).any())
         # A forward-only network reaches each sequence's end before the
@@ -179,6 +202,25 @@ class RecurrentNetwork(nn.Module):
             output = output.masked_fill(~mask.unsqueeze(-1), 0.0)
         return self.head(self._pool(output, mask, lengths))
 
+    def _convolve(self, X, lengths):
+        """The convolutional front end: conv, ReLU, max-pool by 2, per block.
+
+        Padded steps are zeroed before every convolution, so a valid step
+        sees exactly the zeros a sequence alone would be padded with; max
+        pooling after the ReLU (outputs >= 0) cannot pick a padded zero over
+        a valid value. Padding therefore never changes a prediction.
+        """
+        X = X.transpose(1, 2)
+        for conv in self.conv:
+            if lengths is not None:
+                X = X.masked_fill(~_step_mask(lengths, X.shape[2], X.device)
+                                  .unsqueeze(1), 0.0)
+            X = torch.relu(conv(X))
+            X = nn.functional.max_pool1d(X, 2, ceil_mode=True)
+            if lengths is not None:
+                lengths = torch.div(lengths + 1, 2, rounding_mode="floor")
+        return X.transpose(1, 2), lengths
+
     def _pool(self, output, mask, lengths):
         if self.pooling == "mean":
             if mask is None:
@@ -194,3 +236,9 @@ class RecurrentNetwork(nn.Module):
             scores = scores.masked_fill(~mask, float("-inf"))
         weights = torch.softmax(scores, dim=1)
         return (weights.unsqueeze(-1) * output).sum(dim=1)
+
+
+def _step_mask(lengths, n_steps, device):
+    """``(B, n_steps)`` booleans: which steps of each sequence are valid."""
+    steps = torch.arange(n_steps, device=lengths.device)
+    return (steps[None, :] < lengths[:, None]).to(device)

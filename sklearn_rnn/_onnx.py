@@ -205,9 +205,18 @@ def to_onnx(estimator, X_sample, *, target_opset=None):
         shape = [None, None] if X.ndim == 2 else [None, None, X.shape[2]]
     else:
         shape = [None, *X.shape[1:2]] if X.ndim == 2 else [None, None, X.shape[2]]
-    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+    from skl2onnx.common.data_types import (
+        DoubleTensorType,
+        FloatTensorType,
+        Int64TensorType,
+    )
 
-    tensor_type = DoubleTensorType if X.dtype == np.float64 else FloatTensorType
+    if getattr(final, "embedding_dim", None) is not None:
+        tensor_type = Int64TensorType  # token ids
+    elif X.dtype == np.float64:
+        tensor_type = DoubleTensorType
+    else:
+        tensor_type = FloatTensorType
     options = None
     if isinstance(final, RNNClassifier):
         # A plain probability tensor, not ZipMap's list of dicts.
@@ -402,13 +411,19 @@ def _network(scope, operator, container):
     g = _Graph(scope, operator, container)
     source = operator.inputs[0]
     x = source.full_name
-    if source.type.to_onnx_type().tensor_type.elem_type != TensorProto.FLOAT:
-        x = g.node("Cast", [x], to=TensorProto.FLOAT)
-    if len(source.type.shape) == 2:
-        x = g.node("Unsqueeze", [x, g.const(np.array([2]), "axes")])
-    x = g.node("Sub", [x, g.const(_array(module.input_mean), "input_mean")])
-    x = g.node("Div", [x, g.const(_array(module.input_scale), "input_scale")])
-    x = g.node("Transpose", [x], perm=[1, 0, 2])
+    if module.embedding is not None:
+        x = _embed(g, module, x, source)
+    else:
+        if source.type.to_onnx_type().tensor_type.elem_type != TensorProto.FLOAT:
+            x = g.node("Cast", [x], to=TensorProto.FLOAT)
+        if len(source.type.shape) == 2:
+            x = g.node("Unsqueeze", [x, g.const(np.array([2]), "axes")])
+        x = g.node("Sub", [x, g.const(_array(module.input_mean), "input_mean")])
+        x = g.node("Div", [x, g.const(_array(module.input_scale), "input_scale")])
+    if module.conv is not None:
+        x = _convolve(g, module, x)
+    else:
+        x = g.node("Transpose", [x], perm=[1, 0, 2])
     states, last = _recurrent(g, module.rnn, x)
     if not module.return_sequences and module.pooling == "last":
         # Final states (D, N, H) -> (N, D * H): forward, then backward.
@@ -426,6 +441,39 @@ def _network(scope, operator, container):
         elif not isinstance(layer, nn.Dropout):
             raise TypeError(f"No ONNX translation for the head layer {layer!r}.")
     return g, x
+
+
+def _embed(g, module, x, source):
+    """Token ids ``(N, T)`` (or ``(N, T, 1)``) -> embedded ``(N, T, E)``;
+    ids the vocabulary does not hold read as the unknown id, as in torch."""
+    from onnx import TensorProto
+
+    from ._tokens import UNKNOWN_ID
+
+    if len(source.type.shape) == 3:
+        x = g.node("Squeeze", [x, g.const(np.array([2]), "axes")])
+    if source.type.to_onnx_type().tensor_type.elem_type != TensorProto.INT64:
+        x = g.node("Cast", [x], to=TensorProto.INT64)
+    size = module.embedding.num_embeddings
+    known = g.node("Less", [x, g.const(np.array(size, dtype=np.int64), "size")])
+    x = g.node("Where", [known, x,
+                         g.const(np.array(UNKNOWN_ID, dtype=np.int64), "unk")])
+    return g.node("Gather", [g.const(_array(module.embedding.weight), "embedding"),
+                             x], axis=0)
+
+
+def _convolve(g, module, x):
+    """The convolutional front end on ``(N, T, F)``: returns time-major
+    ``(T', N, C)`` for the recurrent layers."""
+    x = g.node("Transpose", [x], perm=[0, 2, 1])
+    for conv in module.conv:
+        (width,) = conv.kernel_size
+        x = g.node("Conv", [x, g.const(_array(conv.weight), "conv_weight"),
+                            g.const(_array(conv.bias), "conv_bias")],
+                   kernel_shape=[width], pads=[width // 2, width // 2])
+        x = g.node("Relu", [x])
+        x = g.node("MaxPool", [x], kernel_shape=[2], strides=[2], ceil_mode=1)
+    return g.node("Transpose", [x], perm=[2, 0, 1])
 
 
 def _pool(g, module, x):

@@ -290,3 +290,34 @@ def test_package_imports_without_onnx():
                 continue
             roots = {name.split(".")[0] for name in names}
             assert not roots & {"onnx", "onnxruntime", "skl2onnx"}, path.name
+
+
+@pytest.mark.parametrize("pooling", ["last", "mean", "max", "attention"])
+@pytest.mark.parametrize("conv_layers", [1, 3])
+def test_convolutional_front_end_matches_predict(data, pooling, conv_layers):
+    X, y, _ = data
+    rng = np.random.RandomState(1)
+    # Odd lengths exercise the ceil-mode pooling at the end of a sequence.
+    X_new = rng.normal(5.0, 3.0, size=(7, 13, 2)).astype(np.float32)
+    reg = RNNRegressor(conv_layers=conv_layers, conv_kernel_size=3,
+                       pooling=pooling, **FAST).fit(X, y)
+    (out,) = _run(to_onnx(reg, X[:1]), X_new)
+    np.testing.assert_allclose(out, reg.predict(X_new), atol=ATOL, rtol=0)
+
+
+@pytest.mark.parametrize("Est", [RNNRegressor, RNNClassifier])
+def test_token_embeddings_match_predict(Est):
+    rng = np.random.RandomState(0)
+    X = rng.randint(2, 12, size=(40, 9))
+    y = (X[:, 0] > X[:, -1]).astype(int)
+    est = Est(embedding_dim=3, conv_layers=1, **FAST).fit(X, y)
+    # Ids past the vocabulary read as the unknown id, as in predict.
+    X_new = rng.randint(0, 30, size=(6, 9))
+    outputs = _run(to_onnx(est, X[:1]), X_new.astype(np.int64))
+    if Est is RNNClassifier:
+        np.testing.assert_allclose(outputs[1], est.predict_proba(X_new),
+                                   atol=ATOL, rtol=0)
+        np.testing.assert_array_equal(outputs[0], est.predict(X_new))
+    else:
+        np.testing.assert_allclose(outputs[0], est.predict(X_new), atol=ATOL,
+                                   rtol=0)
