@@ -7,7 +7,6 @@ pinball loss in those units predicts the median or the quantile in the
 original units.
 """
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -71,16 +70,11 @@ class PinballLoss(nn.Module):
 
 
 def check_loss_params(loss, quantile):
-    """Check the pairing of ``loss`` and ``quantile`` (ValueError/TypeError).
+    """Check the pairing of ``loss`` and ``quantile`` (ValueError).
 
     The type and range of each are checked by ``_parameter_constraints``;
     this checks what they cannot express.
     """
-    if isinstance(quantile, bool | np.bool_):
-        raise TypeError(
-            f"quantile must be a float in (0, 1) or None, got the boolean "
-            f"{quantile!r}."
-        )
     if loss == "quantile":
         if quantile is None:
             raise ValueError(
