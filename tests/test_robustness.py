@@ -472,6 +472,9 @@ INVALID_PARAMS = {
     "device": ["gpu0", "bogus", 0, None],
     "callbacks": ["progress", Junk(), [1], [("name", "x")], ["progress"]],
     "return_sequences": ["yes"],
+    "loss": ["mse", "pinball", None, 1],
+    # 0.9 with the default loss: a quantile the loss would not use.
+    "quantile": [0.0, 1.0, -0.5, "0.9", True, 0.9],
     "embedding_dim": [0, 1.5, "8", True],
     "vocabulary_size": [1, 2.5, "10", True],
     "class_weight": ["balanced_subsample", [1, 2], {"down": "heavy", "up": 1}],

@@ -12,6 +12,7 @@ TUTORIAL_PATH = (
     "plot_binary_multifeature.py",
     "plot_seq2seq.py",
     "plot_direct_multistep.py",
+    "plot_quantile_forecast.py",
     "plot_model_comparison.py",
     "plot_cell_choice.py",
     "plot_variable_length.py",
