@@ -64,6 +64,8 @@ _GLOBAL_RNG_LOCK = threading.RLock()
 # The 'auto' convolutional front end halves long sequences until the
 # recurrent layers read at most this many steps.
 CONV_TARGET_STEPS = 64
+# The 'auto' patience of the stopping rule, in optimiser steps.
+PATIENCE_STEPS = 250
 
 _INT_PARAMS = ("hidden_size", "num_layers", "max_iter", "batch_size",
                "n_iter_no_change", "embedding_dim", "vocabulary_size")
@@ -101,7 +103,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "embedding_dim": [Interval(Integral, 1, None, closed="left"), None],
         "vocabulary_size": [Interval(Integral, 2, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}),
+                       Interval(Integral, 1, None, closed="left")],
         "optimizer": [StrOptions(set(OPTIMIZERS)), type],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "learning_rate": [StrOptions({"constant", "adaptive", "cosine"})],
@@ -110,7 +113,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [StrOptions({"auto"}),
+                             Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "shuffle": ["boolean"],
         "scale_inputs": ["boolean"],
@@ -361,6 +365,25 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             return 0
         return int(np.ceil(np.log2(n_steps / CONV_TARGET_STEPS)))
 
+    def _choose_training_sizes(self, n_samples):
+        """``batch_size_`` and ``n_iter_no_change_`` for ``n_samples`` rows.
+
+        'auto' adapts both to the data's size. Small data get small batches
+        (n / 8, from 8 to 32 sequences), so that an epoch still makes
+        several optimiser steps; the patience is at least 250 optimiser
+        steps (and at least 10 epochs, scikit-learn's MLP default), so that
+        a few noisy epochs of a small data set do not stop its training.
+        """
+        if self.batch_size == "auto":
+            self.batch_size_ = int(min(32, max(8, n_samples // 8)))
+        else:
+            self.batch_size_ = int(self.batch_size)
+        if self.n_iter_no_change == "auto":
+            n_batches = -(-n_samples // self.batch_size_)
+            self.n_iter_no_change_ = int(max(10, -(-PATIENCE_STEPS // n_batches)))
+        else:
+            self.n_iter_no_change_ = int(self.n_iter_no_change)
+
     def _module_kwargs(self, mean=None, scale=None):
         """Keyword arguments of :class:`RecurrentNetwork` for this estimator."""
         kwargs = dict(self._architecture())
@@ -381,7 +404,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             f"{optimizer.__module__}.{optimizer.__qualname__}",
             "learning_rate_init": float(self.learning_rate_init),
             "alpha": float(self.alpha),
-            "batch_size": int(self.batch_size),
+            "batch_size": int(self.batch_size_),
             "momentum": float(self.momentum),
         }
 
@@ -393,7 +416,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         optimizer_kwargs = {}
         if self.alpha > 0:
             # Only when asked: some optimizers (LBFGS) take no weight_decay.
-            optimizer_kwargs["weight_decay"] = float(self.alpha) / int(self.batch_size)
+            optimizer_kwargs["weight_decay"] = float(self.alpha) / int(self.batch_size_)
         if isinstance(optimizer, str):
             if optimizer == "sgd":
                 optimizer_kwargs["momentum"] = float(self.momentum)
@@ -408,7 +431,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 "early_stopping",
                 EarlyStopping(
                     monitor=monitor,
-                    patience=int(self.n_iter_no_change),
+                    patience=int(self.n_iter_no_change_),
                     threshold=float(self.tol),
                     threshold_mode="abs",
                     load_best=has_validation,
@@ -456,7 +479,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             lr=float(self.learning_rate_init),
             **{f"optimizer__{k}": v for k, v in optimizer_kwargs.items()},
             max_epochs=int(self.max_iter),
-            batch_size=int(self.batch_size),
+            batch_size=int(self.batch_size_),
             iterator_train__shuffle=self.shuffle,
             iterator_train__seed=seed,
             train_split=TailSplit(float(self.validation_fraction)) if has_validation
@@ -559,6 +582,10 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         batch = self._validate_X(X, reset=not continuing)
         if not continuing:
             self.conv_layers_ = self._choose_conv_layers(batch)
+        n_train = len(batch)
+        if self.early_stopping and X_val is None:
+            n_train -= max(1, int(round(n_train * self.validation_fraction)))
+        self._choose_training_sizes(max(1, n_train))
         target = self._encode_y(y, batch, reset=not continuing, classes=classes)
         sample_weight = self._check_sample_weight(sample_weight, batch)
         validation = None
@@ -713,6 +740,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             raise ValueError(f"fitted attributes {missing} are missing")
         for key, value in attributes.items():
             setattr(self, key, value)
+        if "batch_size_" not in attributes:
+            # Saved before the 'auto' sizes existed: the parameters were ints.
+            self._choose_training_sizes(32 * 8)
         if device is None:
             saved = self.device_
             device = saved if device_is_usable(saved) else "cpu"
