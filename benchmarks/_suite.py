@@ -261,3 +261,25 @@ def epochs_table(rows, seeded, labels, order):
                             for n, c in keys]
     return ("## Epochs trained: mean (min-max) over seeds\n\n"
             + markdown_table(header, body))
+
+
+def run_and_render(parser, args, meta, run, render):
+    """A suite's main: run it, write its rows, add the --merge files' rows
+    and write the page (to the docs unless --no-docs)."""
+    meta["config"] = args.config
+    meta["overrides"] = {k: repr(v) for k, v in args.overrides.items()}
+    rows = run(args, meta)
+    if rows:
+        paths = write_results(args.results, meta, rows)
+        log("rows written to " + ", ".join(str(p) for p in paths))
+    merged_rows, merged_metas = load_rows(args.merge)
+    metas = ([meta] if rows else []) + merged_metas
+    rows = rows + merged_rows
+    if not rows:
+        parser.error("nothing to show: no dataset ran and no --merge file")
+    page = render(rows, metas, args)
+    log(page)
+    if not args.no_docs:
+        args.docs.write_text(page)
+        log(f"written to {args.docs}")
+    return 0

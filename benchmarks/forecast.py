@@ -388,23 +388,7 @@ def main(argv=None):
             S.log(f"sktime is not installed: skipping {skipped} (pip install "
                   "sktime, or make forecast-bench)")
             args.datasets = [d for d in args.datasets if d not in NEEDS_SKTIME]
-    meta["config"] = args.config
-    meta["overrides"] = {k: repr(v) for k, v in args.overrides.items()}
-    rows = run(args, meta)
-    if rows:
-        paths = S.write_results(args.results, meta, rows)
-        S.log("rows written to " + ", ".join(str(p) for p in paths))
-    merged_rows, merged_metas = S.load_rows(args.merge)
-    metas = ([meta] if rows else []) + merged_metas
-    rows = rows + merged_rows
-    if not rows:
-        parser.error("nothing to show: no dataset ran and no --merge file")
-    page = render(rows, metas, args)
-    S.log(page)
-    if not args.no_docs:
-        args.docs.write_text(page)
-        S.log(f"written to {args.docs}")
-    return 0
+    return S.run_and_render(parser, args, meta, run, render)
 
 
 if __name__ == "__main__":
