@@ -95,7 +95,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "bidirectional": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "nonlinearity": [StrOptions({"tanh", "relu"})],
-        "pooling": [StrOptions(set(POOLINGS))],
+        "pooling": [StrOptions({"auto", *POOLINGS})],
         "head_hidden_sizes": [tuple, list],
         "conv_layers": [StrOptions({"auto"}), Interval(Integral, 0, None,
                                                        closed="left")],
@@ -137,14 +137,14 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         bidirectional=False,
         dropout=0.0,
         nonlinearity="tanh",
-        pooling="last",
+        pooling="auto",
         head_hidden_sizes=(),
         conv_layers="auto",
         conv_kernel_size=5,
         embedding_dim=None,
         vocabulary_size=None,
-        max_iter=100,
-        batch_size=32,
+        max_iter=200,
+        batch_size="auto",
         optimizer="adam",
         learning_rate_init=1e-3,
         learning_rate="constant",
@@ -153,7 +153,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         clip_grad_norm=None,
         early_stopping=False,
         validation_fraction=0.1,
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         tol=1e-4,
         shuffle=True,
         scale_inputs=True,
@@ -329,7 +329,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             "num_layers": int(self.num_layers),
             "bidirectional": bool(self.bidirectional),
             "nonlinearity": self.nonlinearity if self.cell == "rnn" else None,
-            "pooling": self.pooling,
+            "pooling": self._pooling(),
             "head_hidden_sizes": tuple(int(v) for v in self.head_hidden_sizes),
             "return_sequences": bool(getattr(self, "return_sequences", False)),
             "conv_layers": self._conv_layers(),
@@ -346,6 +346,14 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         if self.conv_layers == "auto":
             return int(getattr(self, "conv_layers_", 0))
         return int(self.conv_layers)
+
+    def _pooling(self):
+        """The pooling: the parameter, or for 'auto' 'max' over the
+        steps of a convolutional front end (long sequences: a shape that
+        matters may occur anywhere) and the final state otherwise."""
+        if self.pooling != "auto":
+            return self.pooling
+        return "max" if self._conv_layers() > 0 else "last"
 
     def _choose_conv_layers(self, batch):
         """``conv_layers_``: with ``'auto'``, enough halvings to bring the

@@ -15,11 +15,14 @@ ARCHITECTURE_PARAMETERS = """
         between head layers (only while training).
     nonlinearity : {'tanh', 'relu'}, default='tanh'
         Activation of the plain RNN cell; ignored by LSTM and GRU.
-    pooling : {'last', 'mean', 'max', 'attention'}, default='last'
+    pooling : {'auto', 'last', 'mean', 'max', 'attention'}, default='auto'
         How the hidden states of a sequence become one vector: the final
         state (of each direction), the mean or the max over the valid steps,
         or an attention-weighted sum (a learned score per step, softmax over
-        the valid steps). Padding never enters any of them.
+        the valid steps). Padding never enters any of them. 'auto' is 'max'
+        when a convolutional front end reads long sequences (a telling shape
+        may occur anywhere in them) and 'last' otherwise, as measured on
+        the development benchmarks (docs: "Getting a good model").
     head_hidden_sizes : tuple of int, default=()
         Hidden layers (ReLU) of the MLP between the pooled features and the
         output; ``()`` is a single linear layer, ``(64,)`` one hidden layer.
@@ -51,10 +54,14 @@ ARCHITECTURE_PARAMETERS = """
 """
 
 TRAINING_PARAMETERS = """
-    max_iter : int, default=100
-        Maximum number of epochs (passes over the training data).
-    batch_size : int, default=32
-        Sequences per optimiser step.
+    max_iter : int, default=200
+        Maximum number of epochs (passes over the training data), as in
+        ``MLPRegressor``.
+    batch_size : int or 'auto', default='auto'
+        Sequences per optimiser step. 'auto' is ``n_samples // 8`` clipped
+        to [8, 32]: small data sets get small batches, so that an epoch
+        still makes several optimiser steps. The value used is
+        ``batch_size_``.
     optimizer : {'adam', 'adamw', 'sgd', 'rmsprop'} or torch optimizer class, \
 default='adam'
         The optimiser; a class is called as
@@ -89,8 +96,12 @@ default='adam'
         way (as in scikit-learn's MLP), keeping the last weights.
     validation_fraction : float in (0, 1), default=0.1
         Share of the rows (the last ones) held out with ``early_stopping``.
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or 'auto', default='auto'
         Epochs without improvement of at least ``tol`` before stopping.
+        'auto' waits for at least 250 optimiser steps and 10 epochs (the
+        ``MLPRegressor`` default): on a small data set an epoch is a few
+        steps, and a patience of 10 of them would stop it while it still
+        learns. The value used is ``n_iter_no_change_``.
     tol : float, default=1e-4
         Minimum decrease of the monitored loss that counts as improvement.
     shuffle : bool, default=True
@@ -147,6 +158,10 @@ FITTED_ATTRIBUTES = """
         scikit-learn's count of input columns: for 2-D ``X`` the number of
         columns (the time steps of univariate sequences, which predict must
         match), for 3-D and variable-length ``X`` the features per time step.
+    batch_size_ : int
+        The batch size used (what ``batch_size='auto'`` chose).
+    n_iter_no_change_ : int
+        The patience used (what ``n_iter_no_change='auto'`` chose).
     conv_layers_ : int
         Convolutional blocks in front of the recurrent layers (what
         ``conv_layers='auto'`` chose).
