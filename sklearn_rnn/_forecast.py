@@ -4,9 +4,10 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.pipeline import Pipeline
-from sklearn.utils._param_validation import HasMethods, Interval, validate_params
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from ._compat import HasMethods, Interval, validate_params
+from ._utils import final_estimator
 from ._window import (
     SlidingWindowTransformer,
     _as_array,
@@ -244,7 +245,7 @@ or array of shape (n_series, T, n_features)
             ))
         ])
 
-    per_step = _final_estimator(estimator)
+    per_step = final_estimator(estimator)
     sequence_output = bool(getattr(per_step, "return_sequences", False))
     takes_rows = _windows_rows(estimator)
     if takes_rows and known is not None:
@@ -415,12 +416,6 @@ def _like_frame(frame, values, columns):
     if not type(frame).__module__.startswith("pandas"):
         return values
     return type(frame)(values, columns=list(columns))
-
-
-def _final_estimator(estimator):
-    while isinstance(estimator, Pipeline):
-        estimator = estimator[-1]
-    return estimator
 
 
 def _next_values(prediction, sequence_output, n_windows):

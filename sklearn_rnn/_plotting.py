@@ -2,18 +2,9 @@
 
 from sklearn.utils.validation import check_is_fitted
 
+from ._utils import final_estimator
+
 __all__ = ["plot_loss_curve"]
-
-
-def _fitted_network(estimator):
-    """The estimator holding ``loss_curve_``: itself, a pipeline's last
-    step, or a search's ``best_estimator_``."""
-    if hasattr(estimator, "best_estimator_"):
-        estimator = estimator.best_estimator_
-    steps = getattr(estimator, "steps", None)
-    if isinstance(steps, list) and steps:
-        estimator = steps[-1][1]
-    return estimator
 
 
 def plot_loss_curve(estimator, ax=None, *, log_scale=False):
@@ -67,7 +58,7 @@ def plot_loss_curve(estimator, ax=None, *, log_scale=False):
             "plot_loss_curve needs matplotlib, an optional dependency: "
             "pip install matplotlib (or pip install 'sklearn-rnn[plot]')."
         ) from exc
-    estimator = _fitted_network(estimator)
+    estimator = final_estimator(estimator)
     check_is_fitted(estimator)
     loss = getattr(estimator, "loss_curve_", None)
     if loss is None:

@@ -12,6 +12,8 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 from sklearn.utils.validation import check_array
 
+from ._utils import safe_scale
+
 __all__ = [
     "Sequences",
     "is_ragged",
@@ -206,9 +208,7 @@ def feature_mean_and_scale(batch, rows_per_chunk=4096):
         mean += delta * (k / total)
         sq_dev += block_sq_dev + delta**2 * (count * k / total)
         count = total
-    scale = np.sqrt(sq_dev / count)
-    scale[~(scale > 1e-12)] = 1.0
-    return mean, scale
+    return mean, safe_scale(np.sqrt(sq_dev / count))
 
 
 def dense_span(shape, strides):

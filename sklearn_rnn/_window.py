@@ -11,14 +11,14 @@ from numbers import Integral, Real
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
-from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import (
     _check_feature_names_in,
     check_array,
     check_is_fitted,
     validate_data,
 )
+
+from ._compat import Interval, StrOptions, _get_output_config, validate_params
 
 __all__ = ["SlidingWindowTransformer", "make_windows"]
 
