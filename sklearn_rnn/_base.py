@@ -68,7 +68,8 @@ CONV_TARGET_STEPS = 64
 PATIENCE_STEPS = 250
 
 _INT_PARAMS = ("hidden_size", "num_layers", "max_iter", "batch_size",
-               "n_iter_no_change", "embedding_dim", "vocabulary_size")
+               "n_iter_no_change", "embedding_dim", "vocabulary_size",
+               "conv_layers", "conv_kernel_size")
 _FLOAT_PARAMS = ("dropout", "learning_rate_init", "momentum", "alpha",
                  "clip_grad_norm", "validation_fraction", "tol")
 

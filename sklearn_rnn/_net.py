@@ -308,7 +308,10 @@ class SequenceNet(NeuralNet):
             loss = loss.reshape(loss.shape[0], -1).mean(dim=1)
         if weight is None:
             return loss.mean()
-        return (loss * weight).sum() / weight.sum()
+        # A batch whose weights are all zero contributes nothing (0, not
+        # 0 / 0 = NaN, which would stop training as a divergence).
+        total = weight.sum().clamp_min(torch.finfo(loss.dtype).tiny)
+        return (loss * weight).sum() / total
 
     def train_step(self, batch, **fit_params):
         optimizers = [getattr(self, name + "_") for name in self._optimizers]

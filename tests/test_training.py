@@ -585,3 +585,15 @@ def test_validation_data_for_the_classifier_and_through_a_pipeline(labelled):
 
 def _first_feature(X):
     return X[:, :, :1]
+
+
+def test_a_batch_whose_weights_are_all_zero_adds_no_loss():
+    # Zero weights on every row of a batch (here the second and last one)
+    # must not turn the epoch's loss into 0 / 0 = NaN.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(10, 5))
+    y = X.sum(axis=1)
+    weights = np.r_[np.ones(8), 0.0, 0.0]
+    reg = RNNRegressor(hidden_size=4, batch_size=8, max_iter=3, shuffle=False,
+                       random_state=0).fit(X, y, sample_weight=weights)
+    assert np.isfinite(reg.loss_curve_).all()
