@@ -320,3 +320,24 @@ def test_training_history_equals_skorchs_own_loop(ours, stock, params):
         losses_b = [(batch.get("train_loss"), batch.get("valid_loss"))
                     for batch in row_b["batches"]]
         assert losses_a == losses_b
+
+
+def test_shuffled_variable_length_batches_group_similar_lengths():
+    rng = np.random.RandomState(0)
+    lengths = torch.as_tensor(rng.randint(1, 200, size=1000))
+    dataset = SequenceDataset(torch.zeros(1000, 200, 1), lengths,
+                              torch.arange(1000))
+    slicer = BatchSlicer(dataset, batch_size=10, shuffle=True, seed=0)
+    epochs = [list(slicer) for _ in range(2)]
+    for batches in epochs:
+        # Every row exactly once per epoch.
+        rows = torch.cat([y for _, y in batches])
+        assert sorted(rows.tolist()) == list(range(1000))
+        # Each batch is trimmed to its longest sequence: sorted pools keep
+        # that far below the 200 steps of random batches.
+        steps = np.mean([X["X"].shape[1] for X, _ in batches])
+        assert steps < 120
+    # Still a new random order every epoch.
+    first = [y.tolist() for _, y in epochs[0]]
+    second = [y.tolist() for _, y in epochs[1]]
+    assert first != second
