@@ -283,3 +283,20 @@ def run_and_render(parser, args, meta, run, render):
         args.docs.write_text(page)
         log(f"written to {args.docs}")
     return 0
+
+
+def page_fields(rows, metas, args):
+    """The fields every suite's page shows: runs, configurations, machine,
+    versions and the result files."""
+    meta = metas[0]
+    files = ([args.results] if args.datasets else []) + list(args.merge)
+    files = [p.resolve().relative_to(ROOT) if ROOT in p.resolve().parents
+             else p for p in files]
+    return {
+        "runs": runs_text(metas),
+        "configs": ", ".join(sorted({str(r["config"]) for r in rows
+                                     if r["config"] is not None})),
+        "machine": meta["machine"],
+        "versions": ", ".join(f"{k} {v}" for k, v in meta["versions"].items()),
+        "results": ", ".join(f"`{p}`" for p in files),
+    }

@@ -441,24 +441,11 @@ Every row (also the per-seed ones) is in {results}; rerun with
 """
 
 
-def result_files(args):
-    files = ([args.results] if args.datasets else []) + list(args.merge)
-    return [p.resolve().relative_to(S.ROOT) if S.ROOT in p.resolve().parents
-            else p for p in files]
-
-
 def render(rows, metas, args):
-    meta = metas[0]
-    table_text = tables(rows)
     return PAGE.format(
-        runs=S.runs_text(metas),
-        configs=", ".join(sorted({str(r["config"]) for r in rows
-                                  if r["config"] is not None})),
-        machine=meta["machine"],
-        versions=", ".join(f"{k} {v}" for k, v in meta["versions"].items()),
-        tables=table_text, hidden=HAND_HIDDEN, lr=HAND_LR, batch=HAND_BATCH,
+        **S.page_fields(rows, metas, args),
+        tables=tables(rows), hidden=HAND_HIDDEN, lr=HAND_LR, batch=HAND_BATCH,
         hand_epochs=HAND_EPOCHS,
-        results=", ".join(f"`{p}`" for p in result_files(args)),
     )
 
 
