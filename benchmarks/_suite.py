@@ -300,3 +300,24 @@ def page_fields(rows, metas, args):
         "versions": ", ".join(f"{k} {v}" for k, v in meta["versions"].items()),
         "results": ", ".join(f"`{p}`" for p in files),
     }
+
+
+def record_versions(meta, packages):
+    """Add the versions of those ``packages`` that are installed to ``meta``."""
+    for package in packages:
+        try:
+            meta["versions"][package] = __import__(package).__version__
+        except ImportError:
+            pass
+
+
+def skip_without_sktime(args, meta, needs, target):
+    """Drop the datasets that load through sktime when it is not installed
+    (after record_versions), saying which and how to get it."""
+    if "sktime" in meta["versions"]:
+        return
+    skipped = [d for d in args.datasets if d in needs]
+    if skipped:
+        log(f"sktime is not installed: skipping {skipped} (pip install sktime, "
+            f"or {target})")
+        args.datasets = [d for d in args.datasets if d not in needs]

@@ -364,17 +364,8 @@ def main(argv=None):
                            __doc__.split("\n\n")[0], DATASETS, CONTENDERS, DOCS)
     args = S.finish_args(parser.parse_args(argv))
     meta = S.environment()
-    for package in ("sktime", "statsforecast", "statsmodels"):
-        try:
-            meta["versions"][package] = __import__(package).__version__
-        except ImportError:
-            pass
-    if "sktime" not in meta["versions"]:
-        skipped = [d for d in args.datasets if d in NEEDS_SKTIME]
-        if skipped:
-            S.log(f"sktime is not installed: skipping {skipped} (pip install "
-                  "sktime, or make forecast-bench)")
-            args.datasets = [d for d in args.datasets if d not in NEEDS_SKTIME]
+    S.record_versions(meta, ("sktime", "statsforecast", "statsmodels"))
+    S.skip_without_sktime(args, meta, NEEDS_SKTIME, "make forecast-bench")
     return S.run_and_render(parser, args, meta, run, render)
 
 

@@ -471,16 +471,10 @@ def main(argv=None):
                      f"{CONTENDERS}, datasets {DATASETS}")
     HAND_EPOCHS = args.hand_epochs
     meta = S.environment()
-    try:
-        import sktime
-        meta["versions"]["sktime"] = sktime.__version__
-    except ImportError:
-        needs = {"ItalyPowerDemand", "ArrowHead", "ACSF1", "PLAID", "Covid3Month"}
-        skipped = [d for d in args.datasets if d in needs]
-        if skipped:
-            S.log(f"sktime is not installed: skipping {skipped} "
-                  "(pip install sktime, or make quality)")
-            args.datasets = [d for d in args.datasets if d not in needs]
+    S.record_versions(meta, ("sktime",))
+    S.skip_without_sktime(
+        args, meta, {"ItalyPowerDemand", "ArrowHead", "ACSF1", "PLAID", "Covid3Month"},
+        "make quality")
     return S.run_and_render(parser, args, meta, run, render)
 
 

@@ -117,3 +117,15 @@ def test_quality_rejects_bad_skip(skip, capsys):
     with pytest.raises(SystemExit):
         Q.main(["--skip", skip, "--datasets", "--no-docs"])
     assert "--skip" in capsys.readouterr().err
+
+
+def test_datasets_that_need_sktime_are_skipped_without_it(capsys):
+    from types import SimpleNamespace
+
+    args = SimpleNamespace(datasets=["ArrowHead", "digits"])
+    S.skip_without_sktime(args, {"versions": {}}, {"ArrowHead"}, "make quality")
+    assert args.datasets == ["digits"]
+    args = SimpleNamespace(datasets=["ArrowHead", "digits"])
+    S.skip_without_sktime(args, {"versions": {"sktime": "1.2"}}, {"ArrowHead"},
+                          "make quality")
+    assert args.datasets == ["ArrowHead", "digits"]
