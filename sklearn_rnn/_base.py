@@ -9,6 +9,7 @@ start, ``partial_fit``, pickling and :func:`~sklearn_rnn.save_model` all go
 through that pair, so they cannot disagree.
 """
 
+import contextlib
 import copy
 import threading
 from abc import ABCMeta, abstractmethod
@@ -505,9 +506,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         not move, and fits running at once in threads cannot interleave
         their draws.
         """
-        fork_devices = [torch.device(device)] if device.startswith("cuda") else []
-        with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=fork_devices):
-            torch.manual_seed(seed)
+        with _seeded_global_rng(seed, device):
             try:
                 net.initialize()
             except (RuntimeError, MemoryError) as exc:
@@ -627,11 +626,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         # torch's generator is process-wide: with dropout, training draws from
         # it, so fits running at once in threads would interleave their draws
         # (shuffling has a generator of its own).
-        fork_devices = [torch.device(device)] if device.startswith("cuda") else []
         try:
             if self.dropout > 0:
-                with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=fork_devices):
-                    torch.manual_seed(seed)
+                with _seeded_global_rng(seed, device):
                     self._train(net, dataset, incremental)
             else:
                 self._train(net, dataset, incremental)
@@ -900,6 +897,20 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         tags.input_tags.three_d_array = True
         tags.non_deterministic = False
         return tags
+
+
+@contextlib.contextmanager
+def _seeded_global_rng(seed, device):
+    """torch's global generator, forked and seeded with ``seed``, under a lock.
+
+    The caller's random state does not move, and fits running at once in
+    threads (joblib's threading back end, Dask's threaded scheduler) cannot
+    interleave their draws.
+    """
+    fork_devices = [torch.device(device)] if device.startswith("cuda") else []
+    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=fork_devices):
+        torch.manual_seed(seed)
+        yield
 
 
 def _to_cpu(value):
