@@ -113,7 +113,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
-        "early_stopping": ["boolean"],
+        "early_stopping": [StrOptions({"auto"}), "boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [StrOptions({"auto"}),
                              Interval(Integral, 1, None, closed="left")],
@@ -153,7 +153,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         momentum=0.9,
         alpha=0.0,
         clip_grad_norm=None,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change="auto",
         tol=1e-4,
@@ -375,6 +375,28 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             return 0
         return int(np.ceil(np.log2(n_steps / CONV_TARGET_STEPS)))
 
+    def _find_series_windows(self, batch, y):
+        """``(feature, step)`` when the training rows are windows of a series
+        whose targets continue that input feature, else None (see
+        :func:`~sklearn_rnn._window.find_continued_feature`). Only a
+        regressor's targets can continue a feature."""
+        return None
+
+    def _choose_series_rules(self, series_windows, batch):
+        """Set the attributes an estimator derives from the series-window
+        test at a fit that builds a new network (the regressor's instance
+        normalisation)."""
+
+    def _choose_early_stopping(self, series_windows, incremental, has_X_val):
+        """``early_stopping_``: the parameter, or for 'auto' on with
+        ``X_val`` or on windows of a series (never for ``partial_fit``,
+        whose one epoch has no tail to stop on)."""
+        if self.early_stopping != "auto":
+            return bool(self.early_stopping)
+        if incremental:
+            return False
+        return has_X_val or series_windows is not None
+
     def _choose_training_sizes(self, n_samples):
         """``batch_size_`` and ``n_iter_no_change_`` for ``n_samples`` rows.
 
@@ -563,7 +585,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
              X_val=None, y_val=None, sample_weight_val=None):
         self._validate_params()
         self._check_extra_params()
-        if incremental and self.early_stopping:
+        if incremental and self.early_stopping is True:
             # As scikit-learn's MLP: one epoch on a batch has no validation
             # tail to stop on (it would silently train on part of the rows).
             raise ValueError(
@@ -572,7 +594,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             )
         if (X_val is None) != (y_val is None):
             raise ValueError("X_val and y_val must be passed together.")
-        if X_val is not None and not self.early_stopping:
+        if X_val is not None and self.early_stopping is False:
             raise ValueError(
                 "X_val and y_val are passed to fit while early_stopping is "
                 "False. When passing X_val and y_val to fit, set "
@@ -590,11 +612,16 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         batch = self._validate_X(X, reset=not continuing)
         if not continuing:
             self.conv_layers_ = self._choose_conv_layers(batch)
+        target = self._encode_y(y, batch, reset=not continuing, classes=classes)
+        series_windows = self._find_series_windows(batch, y)
+        if not continuing:
+            self._choose_series_rules(series_windows, batch)
+        self.early_stopping_ = self._choose_early_stopping(
+            series_windows, incremental, X_val is not None)
         n_train = len(batch)
-        if self.early_stopping and X_val is None:
+        if self.early_stopping_ and X_val is None:
             n_train -= max(1, int(round(n_train * self.validation_fraction)))
         self._choose_training_sizes(max(1, n_train))
-        target = self._encode_y(y, batch, reset=not continuing, classes=classes)
         sample_weight = self._check_sample_weight(sample_weight, batch)
         validation = None
         if X_val is not None:
@@ -610,7 +637,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         mean = scale = None
         if not continuing and self.scale_inputs and self.embedding_dim is None:
             mean, scale = feature_mean_and_scale(batch)
-        net = self._build_net(device, seed, self.early_stopping, mean, scale)
+        net = self._build_net(device, seed, self.early_stopping_, mean, scale)
         sequence_targets = bool(getattr(self, "return_sequences", False))
         if validation is not None:
             # Not kept in net_ after fit (that would pickle X_val with it).
@@ -768,7 +795,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 f"the module tensors {mismatched} differ from what the "
                 "parameters build"
             )
-        net = self._build_net(device, 0, self.early_stopping)
+        net = self._build_net(device, 0, bool(attributes.get(
+            "early_stopping_", self.early_stopping is True)))
         self._initialize(net, 0, device)
         self._load_state(net, state, optimizer=True)
         net.module_.eval()

@@ -99,7 +99,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         momentum=0.9,
         alpha=0.0,
         clip_grad_norm=None,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change="auto",
         tol=1e-4,

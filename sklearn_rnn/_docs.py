@@ -86,7 +86,7 @@ default='adam'
     clip_grad_norm : float or None, default=None
         Clip the global L2 norm of the gradients to this value each step.
         Useful with long sequences or plain RNN cells (exploding gradients).
-    early_stopping : bool, default=False
+    early_stopping : bool or 'auto', default='auto'
         Hold out the **last** ``validation_fraction`` of the training rows
         (time order is kept: never a shuffled or earliest slice, so windows
         of a series do not leak the future), stop when the validation loss
@@ -94,6 +94,13 @@ default='adam'
         restore the weights of the best epoch.
         Without it, training stops when the training loss stalls the same
         way (as in scikit-learn's MLP), keeping the last weights.
+        'auto' turns it on when ``fit`` is given ``X_val`` or when the
+        training rows are windows of a series (a regressor's forecasting
+        design, recognised as for ``instance_norm``): their last rows are
+        the most recent period, what a forecast is judged on, and small
+        series overfit without it. Elsewhere it stays off, because a tenth
+        of a small training set is too few rows to stop on. The value used
+        is ``early_stopping_``.
     validation_fraction : float in (0, 1), default=0.1
         Share of the rows (the last ones) held out with ``early_stopping``.
     n_iter_no_change : int or 'auto', default='auto'
@@ -162,6 +169,9 @@ FITTED_ATTRIBUTES = """
         The batch size used (what ``batch_size='auto'`` chose).
     n_iter_no_change_ : int
         The patience used (what ``n_iter_no_change='auto'`` chose).
+    early_stopping_ : bool
+        Whether training held out a validation tail and kept its best epoch
+        (what ``early_stopping='auto'`` chose).
     conv_layers_ : int
         Convolutional blocks in front of the recurrent layers (what
         ``conv_layers='auto'`` chose).

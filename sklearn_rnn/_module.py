@@ -9,6 +9,9 @@ from ._tokens import PADDING_ID, UNKNOWN_ID
 __all__ = ["RecurrentNetwork", "CELLS", "POOLINGS"]
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+# The smallest per-sequence spread of instance normalisation, relative to the
+# feature's standard deviation over the training data.
+INSTANCE_NORM_FLOOR = 1e-3
 POOLINGS = ("last", "mean", "max", "attention")
 
 
@@ -59,6 +62,22 @@ class RecurrentNetwork(nn.Module):
         Rows of the embedding (the vocabulary size, ids 0 and 1 included).
         An id at or above it is read as the unknown id 1, so ids unseen in
         training never index out of range.
+    instance_norm_feature : int or None
+        Reversible instance normalisation (RevIN) for windows of a series:
+        the index of the input feature the targets continue. That feature
+        is standardised by each sequence's own mean and standard deviation
+        (over its valid steps) before the network reads it, and the outputs
+        are read in those units and mapped back: a window's level and
+        spread pass around the network, which learns the shape of what
+        comes next (trends and series of any scale).
+    instance_norm_steps : int or None
+        The leading steps the mean and deviation are taken over (windows
+        whose last steps carry known-future covariates, where the series'
+        values are zeros); None: every valid step.
+    target_mean, target_scale : sequence of float or None
+        The standardisation of the targets (required with
+        ``instance_norm_feature``): the outputs, mapped back to the
+        feature's units, are returned standardised as the loss expects.
     """
 
     def __init__(
@@ -80,6 +99,10 @@ class RecurrentNetwork(nn.Module):
         num_embeddings=None,
         conv_layers=0,
         conv_kernel_size=5,
+        instance_norm_feature=None,
+        instance_norm_steps=None,
+        target_mean=None,
+        target_scale=None,
     ):
         super().__init__()
         self.cell = cell
@@ -134,6 +157,19 @@ class RecurrentNetwork(nn.Module):
         self.register_buffer(
             "input_scale", torch.as_tensor(input_scale, dtype=torch.float32)
         )
+        self.instance_norm_feature = instance_norm_feature
+        self.instance_norm_steps = instance_norm_steps
+        if instance_norm_feature is not None:
+            if target_mean is None:
+                target_mean = [0.0] * output_size
+            if target_scale is None:
+                target_scale = [1.0] * output_size
+            self.register_buffer(
+                "target_mean", torch.as_tensor(target_mean, dtype=torch.float32)
+            )
+            self.register_buffer(
+                "target_scale", torch.as_tensor(target_scale, dtype=torch.float32)
+            )
         self.attention = (
             nn.Linear(features, 1) if pooling == "attention" and not
             return_sequences else None
@@ -158,8 +194,44 @@ class RecurrentNetwork(nn.Module):
             ids = torch.where(ids < self.embedding.num_embeddings, ids,
                               self.unknown_id)
             X = self.embedding(ids)
+        elif self.instance_norm_feature is not None:
+            return self._forward_instance_normalised(X, lengths)
         else:
             X = (X - self.input_mean) / self.input_scale
+        return self._forward_scaled(X, lengths)
+
+    def _forward_instance_normalised(self, X, lengths):
+        """RevIN: the feature the targets continue, standardised per sequence;
+        the outputs mapped back from those units to the standardised
+        targets'."""
+        feature = self.instance_norm_feature
+        values = X[:, :, feature]
+        past = values[:, :self.instance_norm_steps]
+        if lengths is None:
+            level = past.mean(dim=1, keepdim=True)
+            spread = (past - level).square().mean(dim=1, keepdim=True)
+        else:
+            valid = _step_mask(lengths, X.shape[1], X.device).to(X.dtype)
+            counts = valid.sum(dim=1, keepdim=True)
+            level = (values * valid).sum(dim=1, keepdim=True) / counts
+            spread = ((values - level).square() * valid).sum(
+                dim=1, keepdim=True) / counts
+        spread = spread.sqrt()
+        # A flat window (a run of zeros) has no spread: its inputs are divided
+        # by a floor relative to the feature's scale over the training data
+        # (they stay finite: 0), and its output, in units of its own spread,
+        # is its level. A nearly flat window's forecast moves as little as it
+        # does, so a recursive forecast cannot amplify rounding noise.
+        floor = INSTANCE_NORM_FLOOR * self.input_scale[feature]
+        scaled = (X - self.input_mean) / self.input_scale
+        normalised = ((values - level) / spread.clamp_min(floor)).unsqueeze(-1)
+        X = torch.cat([scaled[:, :, :feature], normalised,
+                       scaled[:, :, feature + 1:]], dim=2)
+        out = self._forward_scaled(X, lengths)
+        return (level - self.target_mean + spread * out) / self.target_scale
+
+    def _forward_scaled(self, X, lengths):
+        """The network on standardised (or embedded) steps."""
         if self.conv is not None:
             X, lengths = self._convolve(X, lengths)
         max_len = X.shape[1]

@@ -309,6 +309,8 @@ class _Graph:
         self.container = container
         self.opset = container.target_opset
         self.prefix = operator.full_name
+        # (level, spread) of the instance normalisation, when there is one.
+        self.instance_norm = None
 
     def const(self, values, seed="c"):
         from onnx import TensorProto, numpy_helper
@@ -337,12 +339,12 @@ class _Graph:
         )
         return outputs[0] if len(outputs) == 1 else outputs
 
-    def reduce(self, op_type, x, axis):
+    def reduce(self, op_type, x, axis, keepdims=0):
         # Reduce* took axes as an attribute until opset 18 (ReduceSum: 13).
         if op_type == "ReduceSum" or self.opset >= 18:
             return self.node(op_type, [x, self.const(np.array([axis]), "axes")],
-                             keepdims=0)
-        return self.node(op_type, [x], axes=[axis], keepdims=0)
+                             keepdims=keepdims)
+        return self.node(op_type, [x], axes=[axis], keepdims=keepdims)
 
     def linear(self, layer, x):
         weight = layer.weight.detach().cpu().numpy().astype(np.float32).T
@@ -418,8 +420,11 @@ def _network(scope, operator, container):
             x = g.node("Cast", [x], to=TensorProto.FLOAT)
         if len(source.type.shape) == 2:
             x = g.node("Unsqueeze", [x, g.const(np.array([2]), "axes")])
+        raw = x
         x = g.node("Sub", [x, g.const(_array(module.input_mean), "input_mean")])
         x = g.node("Div", [x, g.const(_array(module.input_scale), "input_scale")])
+        if module.instance_norm_feature is not None:
+            x = _instance_normalise(g, module, raw, x)
     if module.conv is not None:
         x = _convolve(g, module, x)
     else:
@@ -441,6 +446,43 @@ def _network(scope, operator, container):
         elif not isinstance(layer, nn.Dropout):
             raise TypeError(f"No ONNX translation for the head layer {layer!r}.")
     return g, x
+
+
+def _instance_normalise(g, module, raw, scaled):
+    """RevIN's input side: the feature the targets continue, standardised by
+    each sequence's mean and deviation; ``g.instance_norm`` keeps both
+    ``(N, 1)`` for the regressor's output, ``level + spread * outputs``."""
+    from ._module import INSTANCE_NORM_FLOOR
+
+    feature = module.instance_norm_feature
+    # (N, T, 1): the feature's values; the statistics keep that rank.
+    values = g.node("Gather", [raw, g.const(np.array([feature]), "feature")],
+                    axis=2)
+    past = values
+    if module.instance_norm_steps is not None:
+        past = g.node("Slice", [values, g.const(np.array([0]), "start"),
+                                g.const(np.array([module.instance_norm_steps]),
+                                        "end"),
+                                g.const(np.array([1]), "axes")])
+    level = g.reduce("ReduceMean", past, 1, keepdims=1)
+    centred = g.node("Sub", [past, level])
+    spread = g.node("Sqrt", [g.reduce("ReduceMean", g.node("Mul", [centred, centred]),
+                                      1, keepdims=1)])
+    floor = INSTANCE_NORM_FLOOR * float(module.input_scale[feature])
+    divisor = g.node("Max", [spread, g.const(np.array(floor, dtype=np.float32),
+                                             "floor")])
+    normalised = g.node("Div", [g.node("Sub", [values, level]), divisor])
+    # One-hot over the features: the normalised values replace the feature's
+    # standardised ones, the others pass unchanged.
+    onehot = np.zeros(len(module.input_mean), dtype=np.float32)
+    onehot[feature] = 1.0
+    kept = g.node("Mul", [scaled, g.const(1.0 - onehot, "keep")])
+    # (N, 1, 1) -> (N, 1), to broadcast over the outputs (N, k).
+    shape = g.const(np.array([-1, 1]), "shape")
+    g.instance_norm = (g.node("Reshape", [level, shape]),
+                       g.node("Reshape", [spread, shape]))
+    return g.node("Add", [kept, g.node("Mul", [normalised,
+                                               g.const(onehot, "onehot")])])
 
 
 def _embed(g, module, x, source):
@@ -511,8 +553,14 @@ def _regressor_shape(operator):
 def _convert_regressor(scope, operator, container):
     est = operator.raw_operator
     g, x = _network(scope, operator, container)
-    x = g.node("Mul", [x, g.const(est._target_scale.astype(np.float32), "scale")])
-    x = g.node("Add", [x, g.const(est._target_mean.astype(np.float32), "mean")])
+    if g.instance_norm is not None:
+        # The module's outputs are in units of each window's spread around
+        # its level: level + spread * outputs, the target scaling undone.
+        level, spread = g.instance_norm
+        x = g.node("Add", [level, g.node("Mul", [spread, x])])
+    else:
+        x = g.node("Mul", [x, g.const(est._target_scale.astype(np.float32), "scale")])
+        x = g.node("Add", [x, g.const(est._target_mean.astype(np.float32), "mean")])
     if est.return_sequences and est._target_ndim == 2:
         x = g.node("Squeeze", [x, g.const(np.array([2]), "axes")])
     elif not est.return_sequences and est._target_ndim == 1:

@@ -1,6 +1,6 @@
 """RNNRegressor: target scaling, multi-output and one output per time step."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import RegressorMixin
@@ -12,6 +12,7 @@ from ._compat import Interval, StrOptions
 from ._docs import ARCHITECTURE_PARAMETERS, FITTED_ATTRIBUTES, TRAINING_PARAMETERS
 from ._losses import LOSSES, check_loss_params, criterion_for
 from ._utils import safe_scale
+from ._window import find_continued_feature
 
 __all__ = ["RNNRegressor"]
 
@@ -55,6 +56,21 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         The quantile to predict with ``loss='quantile'`` (e.g. 0.9); only
         with that loss. Two models at 0.1 and 0.9 give an 80 % prediction
         interval.
+    instance_norm : 'auto', int or None, default='auto'
+        Reversible instance normalisation (RevIN, Kim et al. 2022) for
+        windows of a series: the input feature the targets continue is
+        standardised by each window's own mean and standard deviation, and
+        the network's outputs, read in those units, are mapped back. The
+        network learns the shape of what follows a window whatever its
+        level: a trend carries on past the values seen in training, and
+        series of different scales train together in one global model.
+        'auto' finds the feature when the training rows are windows of a
+        series (the first target of each window is a value of the next
+        window, as :func:`make_windows` builds them; shuffled rows or
+        unrelated targets are left alone) and uses none otherwise; an int
+        names the feature; None turns it off. The feature used is
+        ``instance_norm_feature_``. Not with ``return_sequences`` or
+        ``embedding_dim``.
 """
         + ARCHITECTURE_PARAMETERS
         + TRAINING_PARAMETERS
@@ -89,6 +105,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         "return_sequences": ["boolean"],
         "loss": [StrOptions(set(LOSSES))],
         "quantile": [Interval(Real, 0, 1, closed="neither"), None],
+        "instance_norm": [StrOptions({"auto"}),
+                          Interval(Integral, 0, None, closed="left"), None],
     }
 
     def __init__(
@@ -97,6 +115,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         return_sequences=False,
         loss="squared_error",
         quantile=None,
+        instance_norm="auto",
         cell="lstm",
         hidden_size=64,
         num_layers=1,
@@ -117,7 +136,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         momentum=0.9,
         alpha=0.0,
         clip_grad_norm=None,
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change="auto",
         tol=1e-4,
@@ -165,12 +184,75 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         self.return_sequences = return_sequences
         self.loss = loss
         self.quantile = quantile
+        self.instance_norm = instance_norm
 
     # -------------------------------------------------------------- targets
     _required_state_attributes = (
         *BaseRNN._required_state_attributes,
         "_target_mean", "_target_scale", "_target_ndim",
     )
+
+    # ------------------------------------------------- instance normalisation
+    def _find_series_windows(self, batch, y):
+        if (self.return_sequences or self.embedding_dim is not None
+                or self.instance_norm is None and self.early_stopping != "auto"):
+            return None
+        return find_continued_feature(batch.values, batch.lengths,
+                                      np.asarray(y, dtype=np.float64))
+
+    def _choose_series_rules(self, series_windows, batch):
+        """``instance_norm_feature_`` (and the steps its statistics read)."""
+        self._instance_norm_steps = None
+        if self.instance_norm is None:
+            self.instance_norm_feature_ = None
+            return
+        if self.instance_norm != "auto":
+            feature = int(self.instance_norm)
+            if self.return_sequences or self.embedding_dim is not None:
+                raise ValueError(
+                    "instance_norm standardises windows of a series for one "
+                    "prediction per window; it cannot be combined with "
+                    "return_sequences=True or embedding_dim. Use "
+                    "instance_norm=None."
+                )
+            if feature >= self.n_input_features_:
+                raise ValueError(
+                    f"instance_norm={feature} names an input feature, but X "
+                    f"has {self.n_input_features_} feature(s) per time step."
+                )
+            self.instance_norm_feature_ = feature
+            return
+        if series_windows is None:
+            self.instance_norm_feature_ = None
+            return
+        feature, step = series_windows
+        self.instance_norm_feature_ = feature
+        # Steps after the one that holds the next target are known-future
+        # covariate steps (zeros for the series): the window's past ends there.
+        if step + 1 < batch.values.shape[1]:
+            self._instance_norm_steps = step + 1
+
+    def _architecture(self):
+        architecture = super()._architecture()
+        # An explicit parameter is what a continued fit would build; 'auto'
+        # is what the first fit found.
+        if self.instance_norm is None:
+            feature, steps = None, None
+        else:
+            feature = getattr(self, "instance_norm_feature_", None)
+            steps = getattr(self, "_instance_norm_steps", None)
+            if self.instance_norm != "auto":
+                feature = int(self.instance_norm)
+        architecture["instance_norm_feature"] = feature
+        architecture["instance_norm_steps"] = steps
+        return architecture
+
+    def _module_kwargs(self, mean=None, scale=None):
+        kwargs = super()._module_kwargs(mean, scale)
+        if kwargs["instance_norm_feature"] is not None:
+            kwargs["target_mean"] = [float(v) for v in self._target_mean]
+            kwargs["target_scale"] = [float(v) for v in self._target_scale]
+        return kwargs
 
     def _criterion(self):
         return criterion_for(self.loss, self.quantile)

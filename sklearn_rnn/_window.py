@@ -701,3 +701,56 @@ def _column_index(target, n_columns, columns):
             "columns."
         )
     return int(target) % n_columns
+
+
+# How many consecutive pairs of training sequences the series-window test of
+# find_continued_feature reads at most (it costs pairs * T * features bytes).
+_CONTINUATION_PAIRS = 2048
+
+
+def find_continued_feature(values, lengths, y):
+    """Whether training sequences are windows of a series, and of which feature.
+
+    Windows made by :func:`make_windows` (or any sliding framing) have a
+    signature: the first target of window ``i`` is a value of window
+    ``i + 1``, the same input feature at the same step every time. This
+    finds that feature and step by counting exact matches over consecutive
+    pairs of rows, less the matches of the same targets shuffled (values
+    that repeat, such as zeros or class-like targets, match by chance and
+    do not count). Global windows over many series break the signature only
+    at the boundaries between series.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_samples, n_timesteps, n_features), float32
+        The training sequences (equal lengths).
+    lengths : ndarray or None
+        Lengths of variable-length sequences (then no window is assumed).
+    y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        The targets, in their own units.
+
+    Returns
+    -------
+    found : tuple of (int, int) or None
+        ``(feature, step)``: the feature the targets continue and the step
+        of the next window that holds the target (the last step, unless the
+        windows carry known-future steps after the past); None when the rows
+        are not windows of a series.
+    """
+    y = np.asarray(y)
+    n = len(values)
+    if lengths is not None or n < 4 or y.ndim not in (1, 2) or len(y) != n:
+        return None
+    first = y.reshape(n, -1)[:, 0].astype(np.float32)
+    rows = np.unique(np.linspace(0, n - 2, min(n - 1, _CONTINUATION_PAIRS))
+                     .astype(np.intp))
+    following = values[rows + 1]
+    targets = first[rows][:, None, None]
+    matches = (following == targets).mean(axis=0)
+    shuffled = first[rows][np.random.RandomState(0).permutation(len(rows))]
+    chance = (following == shuffled[:, None, None]).mean(axis=0)
+    excess = matches - chance
+    step, feature = np.unravel_index(np.argmax(excess), excess.shape)
+    if excess[step, feature] < 0.5:
+        return None
+    return int(feature), int(step)

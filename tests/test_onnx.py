@@ -8,6 +8,7 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 import skl2onnx
+from numpy.testing import assert_allclose
 from skl2onnx.common.data_types import FloatTensorType
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import PCA
@@ -20,6 +21,7 @@ from sklearn_rnn import (
     RNNClassifier,
     RNNRegressor,
     SlidingWindowTransformer,
+    make_windows,
     register_onnx_converters,
     to_onnx,
 )
@@ -321,3 +323,19 @@ def test_token_embeddings_match_predict(Est):
     else:
         np.testing.assert_allclose(outputs[0], est.predict(X_new), atol=ATOL,
                                    rtol=0)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"horizon": 3, "future_covariates": True}])
+def test_instance_normalised_forecaster_matches(kwargs):
+    """RevIN (found by instance_norm='auto' on windows) is in the graph:
+    the window's statistics, the replaced feature and the mapped-back
+    outputs, also when the windows end with known-future steps."""
+    series = np.sin(np.arange(300) * 0.1) * np.arange(300) / 30 + 0.05 * np.arange(300)
+    if kwargs.get("future_covariates"):
+        kwargs = dict(kwargs, future_covariates=np.arange(300.0))
+    X, y = make_windows(series, 12, **kwargs)
+    reg = RNNRegressor(hidden_size=8, max_iter=3, random_state=0).fit(X, y)
+    assert reg.instance_norm_feature_ == 0
+    X32 = np.asarray(X, dtype=np.float32)
+    assert_allclose(_run(to_onnx(reg, X32[:2]), X32)[0], reg.predict(X),
+                    rtol=1e-4, atol=1e-4)

@@ -476,6 +476,7 @@ INVALID_PARAMS = {
     # 0.9 with the default loss: a quantile the loss would not use.
     "quantile": [0.0, 1.0, -0.5, "0.9", True, 0.9],
     "conv_layers": [-1, 1.5, "two", True],
+    "instance_norm": [-1, 1.5, "last", True],
     "conv_kernel_size": [0, 2.5, "5", True],
     "embedding_dim": [0, 1.5, "8", True],
     "vocabulary_size": [1, 2.5, "10", True],

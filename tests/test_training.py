@@ -553,7 +553,11 @@ def test_explicit_validation_data_drives_early_stopping(series):
     # X_val is not kept alive (nor pickled) inside the fitted net.
     assert isinstance(reg.net_.train_split, TailSplit)
     with pytest.raises(ValueError, match="early_stopping"):
-        RNNRegressor(**FAST).fit(X, y, X_val=X_val, y_val=y_val)
+        RNNRegressor(**FAST, early_stopping=False).fit(X, y, X_val=X_val,
+                                                       y_val=y_val)
+    # 'auto' stops on validation data whenever it is given.
+    auto = RNNRegressor(**FAST, max_iter=2).fit(X, y, X_val=X_val, y_val=y_val)
+    assert auto.early_stopping_ and len(auto.validation_scores_) == 2
     with pytest.raises(ValueError, match="together"):
         RNNRegressor(**FAST, early_stopping=True).fit(X, y, X_val=X_val)
 
