@@ -17,6 +17,10 @@ on windows of the past 24 months made by :func:`~sklearn_rnn.make_windows`:
   (``return_sequences=True``), the next month after every month of the
   window; the output of the last step is fed back as in the recursive way.
 
+A fourth forecast skips the differencing: ``RNNRegressor()`` with its
+defaults on windows of the levels, which it standardises one window at a
+time.
+
 They are compared with two baselines: the *seasonal naive* forecast (the
 same months of last year) and a Ridge regression on the very same windows
 (flattened lags), forecast recursively too.
@@ -104,13 +108,19 @@ forecasts["Ridge (recursive)"] = recursive_forecast(ridge, last_window, horizon)
 # -------------------
 # Small LSTMs, trained for at most 100 epochs. ``early_stopping=True`` holds
 # out the *last* 10 % of the windows (the most recent ones, never a shuffled
-# slice) and keeps the weights of the best epoch.
+# slice) and keeps the weights of the best epoch. ``instance_norm=None``:
+# the changes have no trend, and a window's mean change (the growth rate)
+# is worth reading as it is; by default each window would be standardised
+# by its own level and spread (see the last model below), which is what a
+# trending series needs, and here costs accuracy (the level MAE of the
+# recursive forecast is about 0.84 with it instead of 0.22).
 params = dict(
     hidden_size=32,
     max_iter=100,
     learning_rate_init=5e-3,
     early_stopping=True,
     n_iter_no_change=15,
+    instance_norm=None,
     random_state=0,
 )
 
@@ -129,6 +139,23 @@ for name, model in [("recursive", one_step), ("direct", direct),
           f"{model.best_validation_score_:.3f} at epoch {model.best_iteration_}")
 
 # %%
+# Or forecast the levels, with the defaults
+# -----------------------------------------
+# The differencing above is the classic fix for a trend. On windows of a
+# series the defaults have their own: ``RNNRegressor`` recognises the windows
+# (each window's first target is a value of the next one) and standardises
+# every window by its own level and spread, mapping the outputs back
+# (``instance_norm='auto'``, RevIN). The network learns the shape of the next
+# month whatever the level, so the rising level is no longer out of reach;
+# ``early_stopping='auto'`` holds out the most recent windows.
+levels_train = monthly.iloc[:-horizon].to_numpy()
+X_levels, y_levels = make_windows(levels_train, window)
+on_levels = RNNRegressor(random_state=0).fit(X_levels, y_levels)
+print(f"instance_norm_feature_={on_levels.instance_norm_feature_}, "
+      f"early_stopping_={on_levels.early_stopping_}, {on_levels.n_iter_} epochs")
+level_forecast = recursive_forecast(on_levels, levels_train[-window:], horizon)
+
+# %%
 # Errors over the two test years
 # ------------------------------
 # Mean absolute error of the levels, in ppm, over the 24 months and over the
@@ -137,6 +164,7 @@ for name, model in [("recursive", one_step), ("direct", direct),
 # network, and a linear model on the same lags is a strong competitor on such
 # a regular cycle.
 levels = {name: to_levels(values) for name, values in forecasts.items()}
+levels["RNN on levels (defaults)"] = level_forecast
 errors = pd.DataFrame(
     {
         "MAE, 24 months": {
