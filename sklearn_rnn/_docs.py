@@ -36,6 +36,13 @@ ARCHITECTURE_PARAMETERS = """
         ``return_sequences=True``); the number chosen is ``conv_layers_``.
     conv_kernel_size : int, default=5
         Width (in time steps) of the convolutions.
+    conv_batch_norm : bool or 'auto', default='auto'
+        Batch normalisation after each convolution of the front end (as in
+        FCN and LSTM-FCN), over the valid steps only. 'auto' uses it when
+        the training sequences all have the same length; variable-length
+        sequences train in batches of similar lengths, whose statistics
+        are not those of the whole data. The choice is
+        ``conv_batch_norm_``.
     embedding_dim : int or None, default=None
         With an int, ``X`` holds integer token ids (a 2-D int array, or a
         list of 1-D int arrays of any lengths, e.g. the output of
@@ -169,6 +176,9 @@ FITTED_ATTRIBUTES = """
         The batch size used (what ``batch_size='auto'`` chose).
     n_iter_no_change_ : int
         The patience used (what ``n_iter_no_change='auto'`` chose).
+    conv_batch_norm_ : bool
+        Whether the front end normalises each convolution's outputs (what
+        ``conv_batch_norm='auto'`` chose; False without a front end).
     early_stopping_ : bool
         Whether training held out a validation tail and kept its best epoch
         (what ``early_stopping='auto'`` chose).

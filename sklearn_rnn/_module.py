@@ -51,6 +51,9 @@ class RecurrentNetwork(nn.Module):
         number of steps the recurrent layers read.
     conv_kernel_size : int
         Width of the convolutions (odd widths keep steps centred).
+    conv_batch_norm : bool
+        Batch normalisation after each convolution (statistics over the
+        valid steps of the batch; the running ones at predict).
     input_mean, input_scale : sequence of float or None
         Per-feature standardisation applied to the input (stored as buffers,
         so it travels with the weights). Unused with an embedding.
@@ -99,6 +102,7 @@ class RecurrentNetwork(nn.Module):
         num_embeddings=None,
         conv_layers=0,
         conv_kernel_size=5,
+        conv_batch_norm=False,
         instance_norm_feature=None,
         instance_norm_steps=None,
         target_mean=None,
@@ -123,6 +127,7 @@ class RecurrentNetwork(nn.Module):
             )
         step_features = input_size if embedding_dim is None else embedding_dim
         self.conv = None
+        self.conv_norms = None
         if conv_layers:
             # Each block halves the number of steps: long sequences reach
             # the recurrent layers short enough to be learnt from (as in
@@ -134,6 +139,10 @@ class RecurrentNetwork(nn.Module):
                                         padding=conv_kernel_size // 2))
                 step_features = hidden_size
             self.conv = nn.ModuleList(blocks)
+            self.conv_norms = (
+                nn.ModuleList(nn.BatchNorm1d(hidden_size) for _ in blocks)
+                if conv_batch_norm else None
+            )
         self.rnn = CELLS[cell](
             input_size=step_features,
             hidden_size=hidden_size,
@@ -275,19 +284,31 @@ class RecurrentNetwork(nn.Module):
         return self.head(self._pool(output, mask, lengths))
 
     def _convolve(self, X, lengths):
-        """The convolutional front end: conv, ReLU, max-pool by 2, per block.
+        """The convolutional front end: conv, (batch norm,) ReLU, max-pool
+        by 2, per block.
 
         Padded steps are zeroed before every convolution, so a valid step
-        sees exactly the zeros a sequence alone would be padded with; max
-        pooling after the ReLU (outputs >= 0) cannot pick a padded zero over
-        a valid value. Padding therefore never changes a prediction.
+        sees exactly the zeros a sequence alone would be padded with, and
+        again after the ReLU, so the max-pooling (over outputs >= 0) cannot
+        pick a padded step over a valid one. Padding therefore never changes
+        a prediction.
         """
         X = X.transpose(1, 2)
-        for conv in self.conv:
+        for i, conv in enumerate(self.conv):
+            mask = None
             if lengths is not None:
-                X = X.masked_fill(~_step_mask(lengths, X.shape[2], X.device)
-                                  .unsqueeze(1), 0.0)
-            X = torch.relu(conv(X))
+                mask = _step_mask(lengths, X.shape[2], X.device)
+                X = X.masked_fill(~mask.unsqueeze(1), 0.0)
+            X = conv(X)
+            if self.conv_norms is not None:
+                X = _batch_norm(self.conv_norms[i], X, mask)
+            X = torch.relu(X)
+            if mask is not None:
+                # The convolution (its bias, the valid neighbours) and the
+                # normalisation's shift made the padded steps non-zero: back
+                # to 0, which never beats a valid (ReLU, >= 0) value in the
+                # max-pooling, as the -inf padding of ceil_mode alone does not.
+                X = X.masked_fill(~mask.unsqueeze(1), 0.0)
             X = nn.functional.max_pool1d(X, 2, ceil_mode=True)
             if lengths is not None:
                 lengths = torch.div(lengths + 1, 2, rounding_mode="floor")
@@ -308,6 +329,16 @@ class RecurrentNetwork(nn.Module):
             scores = scores.masked_fill(~mask, float("-inf"))
         weights = torch.softmax(scores, dim=1)
         return (weights.unsqueeze(-1) * output).sum(dim=1)
+
+
+def _batch_norm(norm, X, mask):
+    """``norm`` (a ``BatchNorm1d``) on ``(B, C, T)``, its training statistics
+    taken over the valid steps only when ``mask`` ``(B, T)`` is given."""
+    if mask is None:
+        return norm(X)
+    steps = X.transpose(1, 2)
+    normalised = norm(steps[mask])
+    return steps.masked_scatter(mask.unsqueeze(-1), normalised).transpose(1, 2)
 
 
 def _step_mask(lengths, n_steps, device):

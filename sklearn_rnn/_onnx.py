@@ -508,10 +508,18 @@ def _convolve(g, module, x):
     """The convolutional front end on ``(N, T, F)``: returns time-major
     ``(T', N, C)`` for the recurrent layers."""
     x = g.node("Transpose", [x], perm=[0, 2, 1])
-    for conv in module.conv:
+    for i, conv in enumerate(module.conv):
         (width,) = conv.kernel_size
-        x = g.node("Conv", [x, g.const(_array(conv.weight), "conv_weight"),
-                            g.const(_array(conv.bias), "conv_bias")],
+        weight, bias = _array(conv.weight), _array(conv.bias)
+        if module.conv_norms is not None:
+            # Batch normalisation at predict is a per-channel affine map:
+            # folded into the convolution's weights and bias.
+            norm = module.conv_norms[i]
+            factor = _array(norm.weight) / np.sqrt(_array(norm.running_var) + norm.eps)
+            weight = weight * factor[:, None, None]
+            bias = (bias - _array(norm.running_mean)) * factor + _array(norm.bias)
+        x = g.node("Conv", [x, g.const(weight.astype(np.float32), "conv_weight"),
+                            g.const(bias.astype(np.float32), "conv_bias")],
                    kernel_shape=[width], pads=[width // 2, width // 2])
         x = g.node("Relu", [x])
         x = g.node("MaxPool", [x], kernel_shape=[2], strides=[2], ceil_mode=1)

@@ -296,13 +296,18 @@ def test_package_imports_without_onnx():
 
 @pytest.mark.parametrize("pooling", ["last", "mean", "max", "attention"])
 @pytest.mark.parametrize("conv_layers", [1, 3])
-def test_convolutional_front_end_matches_predict(data, pooling, conv_layers):
+@pytest.mark.parametrize("conv_batch_norm", [False, True])
+def test_convolutional_front_end_matches_predict(data, pooling, conv_layers,
+                                                 conv_batch_norm):
     X, y, _ = data
     rng = np.random.RandomState(1)
     # Odd lengths exercise the ceil-mode pooling at the end of a sequence.
     X_new = rng.normal(5.0, 3.0, size=(7, 13, 2)).astype(np.float32)
     reg = RNNRegressor(conv_layers=conv_layers, conv_kernel_size=3,
-                       pooling=pooling, **FAST).fit(X, y)
+                       conv_batch_norm=conv_batch_norm, pooling=pooling,
+                       **FAST).fit(X, y)
+    # Batch normalisation (folded into the convolutions) is really there.
+    assert (reg.net_.module_.conv_norms is not None) == conv_batch_norm
     (out,) = _run(to_onnx(reg, X[:1]), X_new)
     np.testing.assert_allclose(out, reg.predict(X_new), atol=ATOL, rtol=0)
 

@@ -478,6 +478,7 @@ INVALID_PARAMS = {
     "conv_layers": [-1, 1.5, "two", True],
     "instance_norm": [-1, 1.5, "last", True],
     "conv_kernel_size": [0, 2.5, "5", True],
+    "conv_batch_norm": ["yes", 1, None],
     "embedding_dim": [0, 1.5, "8", True],
     "vocabulary_size": [1, 2.5, "10", True],
     "class_weight": ["balanced_subsample", [1, 2], {"down": "heavy", "up": 1}],

@@ -1,0 +1,102 @@
+"""The data-dependent 'auto' rules of the defaults (issue 11): what each one
+chooses for data of a given size and shape, and that the convolutional front
+end they switch on never lets padding change a prediction."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from sklearn_rnn import RNNClassifier, RNNRegressor
+
+TINY = dict(hidden_size=4, max_iter=1, random_state=0)
+
+
+def _fixed(n, T, seed=0):
+    rng = np.random.RandomState(seed)
+    return rng.normal(size=(n, T, 1)), np.arange(n) % 2
+
+
+def _ragged(n, low, high, seed=0):
+    rng = np.random.RandomState(seed)
+    return ([rng.normal(size=(t, 1)) for t in rng.randint(low, high, n)],
+            np.arange(n) % 2)
+
+
+@pytest.mark.parametrize("T, expected", [(10, 0), (64, 0), (65, 1), (128, 1),
+                                         (300, 3)])
+def test_conv_layers_halve_the_longest_sequence_to_64_steps(T, expected):
+    X, y = _fixed(16, T)
+    clf = RNNClassifier(**TINY).fit(X, y)
+    assert clf.conv_layers_ == expected
+    assert clf.net_.module_.pooling == ("max" if expected else "last")
+    blocks = clf.net_.module_.conv
+    assert (0 if blocks is None else len(blocks)) == expected
+
+
+def test_conv_layers_read_the_longest_of_variable_lengths():
+    X, y = _ragged(16, 20, 200)
+    longest = max(len(x) for x in X)
+    clf = RNNClassifier(**TINY).fit(X, y)
+    assert clf.conv_layers_ == int(np.ceil(np.log2(longest / 64)))
+
+
+def test_no_front_end_for_one_output_per_step():
+    X, _ = _fixed(16, 100)
+    y = X[..., 0].cumsum(axis=1)
+    reg = RNNRegressor(**TINY, return_sequences=True).fit(X, y)
+    assert reg.conv_layers_ == 0
+    with pytest.raises(ValueError, match="return_sequences"):
+        RNNRegressor(**TINY, return_sequences=True, conv_layers=1).fit(X, y)
+
+
+@pytest.mark.parametrize("n, batch, patience", [
+    (36, 8, 50),     # 36 // 8 = 4, raised to 8: 5 steps per epoch, 250 / 5
+    (200, 25, 30),   # 8 steps per epoch: 250 / 8 -> 32 (rounded up: 32)
+    (1000, 32, 10),  # 32 steps per epoch: the floor of 10 epochs
+])
+def test_batch_size_and_patience_follow_the_number_of_rows(n, batch, patience):
+    X, y = _fixed(n, 5)
+    clf = RNNClassifier(**TINY).fit(X, y)
+    assert clf.batch_size_ == batch
+    expected = max(10, -(-250 // -(-n // batch)))
+    assert clf.n_iter_no_change_ == expected
+    if n == 36:
+        assert expected == patience
+
+
+def test_explicit_sizes_are_used_as_given():
+    X, y = _fixed(36, 5)
+    clf = RNNClassifier(**TINY, batch_size=12, n_iter_no_change=3).fit(X, y)
+    assert (clf.batch_size_, clf.n_iter_no_change_) == (12, 3)
+
+
+def test_batch_norm_on_for_equal_lengths_only():
+    X, y = _fixed(16, 200)
+    clf = RNNClassifier(**TINY).fit(X, y)
+    assert clf.conv_batch_norm_ is True
+    assert len(clf.net_.module_.conv_norms) == clf.conv_layers_
+    X, y = _ragged(16, 100, 200)
+    assert RNNClassifier(**TINY).fit(X, y).conv_batch_norm_ is False
+    assert RNNClassifier(**TINY, conv_batch_norm=True).fit(X, y).conv_batch_norm_
+    X, y = _fixed(16, 30)  # no front end, nothing to normalise
+    assert RNNClassifier(**TINY, conv_batch_norm=True).fit(X, y).conv_batch_norm_ \
+        is False
+
+
+def test_batch_norm_is_part_of_the_architecture():
+    X, y = _fixed(16, 200)
+    clf = RNNClassifier(**TINY, warm_start=True).fit(X, y)
+    clf.set_params(conv_batch_norm=False)
+    with pytest.raises(ValueError, match="conv_batch_norm True -> False"):
+        clf.fit(X, y)
+
+
+@pytest.mark.parametrize("conv_batch_norm", [False, True])
+def test_padding_never_changes_a_prediction_through_the_front_end(conv_batch_norm):
+    X, y = _ragged(24, 70, 260)
+    clf = RNNClassifier(hidden_size=4, max_iter=3, random_state=0,
+                        conv_batch_norm=conv_batch_norm).fit(X, y)
+    assert clf.conv_layers_ >= 1
+    together = clf.predict_proba(X)
+    alone = np.vstack([clf.predict_proba([x]) for x in X])
+    assert_allclose(together, alone, rtol=1e-5, atol=1e-6)
