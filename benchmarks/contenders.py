@@ -64,6 +64,15 @@ def _n_outputs(workload, data):
 # --------------------------------------------------------------------- ours
 def fit_ours(workload, data, device="cpu"):
     Estimator = RNNClassifier if workload.classification else RNNRegressor
+    # The tutorials' model, as the other contenders build it: no front end
+    # (the 'auto' one would add convolutions to the variable-length
+    # workload), the last state, no per-sequence or per-window
+    # normalisation, and no validation tail (the 'auto' early stopping
+    # holds one out on windows).
+    architecture = dict(conv_layers=0, pooling="last", early_stopping=False,
+                        standardize_sequences=False)
+    if not workload.classification:
+        architecture["instance_norm"] = None
     est = Estimator(
         cell=workload.cell,
         hidden_size=workload.hidden_size,
@@ -75,6 +84,7 @@ def fit_ours(workload, data, device="cpu"):
         learning_rate_init=1e-3,
         random_state=0,
         device=device,
+        **architecture,
     )
     est.fit(data.X_ours, data.y)
     if est.n_iter_ != workload.epochs:

@@ -40,6 +40,7 @@ from ._sequences import (
     float32_window_view,
     is_ragged,
     pad_sequences,
+    sequences_are_standardized,
 )
 from ._tokens import check_token_ids
 from ._utils import as_array_like, device_is_usable, resolve_device
@@ -103,6 +104,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                                                        closed="left")],
         "conv_kernel_size": [Interval(Integral, 1, None, closed="left")],
         "conv_batch_norm": [StrOptions({"auto"}), "boolean"],
+        "standardize_sequences": [StrOptions({"auto"}), "boolean"],
         "embedding_dim": [Interval(Integral, 1, None, closed="left"), None],
         "vocabulary_size": [Interval(Integral, 2, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -145,6 +147,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         conv_layers="auto",
         conv_kernel_size=5,
         conv_batch_norm="auto",
+        standardize_sequences="auto",
         embedding_dim=None,
         vocabulary_size=None,
         max_iter=200,
@@ -178,6 +181,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self.conv_layers = conv_layers
         self.conv_kernel_size = conv_kernel_size
         self.conv_batch_norm = conv_batch_norm
+        self.standardize_sequences = standardize_sequences
         self.embedding_dim = embedding_dim
         self.vocabulary_size = vocabulary_size
         self.max_iter = max_iter
@@ -340,6 +344,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             "conv_layers": self._conv_layers(),
             "conv_kernel_size": int(self.conv_kernel_size),
             "conv_batch_norm": self._conv_batch_norm(),
+            "standardize_sequences": self._standardize_sequences(),
             "embedding_dim": (None if self.embedding_dim is None
                               else int(self.embedding_dim)),
             "num_embeddings": (None if self.embedding_dim is None
@@ -362,6 +367,35 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         if self.conv_batch_norm == "auto":
             return bool(getattr(self, "conv_batch_norm_", False))
         return bool(self.conv_batch_norm)
+
+    def _standardize_sequences(self):
+        """Per-sequence standardisation: the parameter, or the choice
+        ``'auto'`` made at the fit that built the network."""
+        if self.embedding_dim is not None:
+            return False
+        if self.standardize_sequences == "auto":
+            return bool(getattr(self, "standardize_sequences_", False))
+        return bool(self.standardize_sequences)
+
+    def _choose_standardize_sequences(self, batch, series_windows):
+        """``standardize_sequences_``: with ``'auto'``, on unless the
+        training sequences are already standardised one by one (the UCR
+        archive's convention: then it would only add two constant features)
+        or are windows of a series whose feature the regressor normalises
+        per window (``instance_norm``)."""
+        if self.embedding_dim is not None:
+            if self.standardize_sequences is True:
+                raise ValueError(
+                    "standardize_sequences=True cannot be combined with "
+                    "embedding_dim: token ids are not measurements. Use "
+                    "standardize_sequences=False."
+                )
+            return False
+        if self.standardize_sequences != "auto":
+            return bool(self.standardize_sequences)
+        if getattr(self, "instance_norm_feature_", None) is not None:
+            return False
+        return not sequences_are_standardized(batch.values, batch.lengths)
 
     def _pooling(self):
         """The pooling: the parameter, or for 'auto' 'max' over the
@@ -636,6 +670,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         series_windows = self._find_series_windows(batch, y)
         if not continuing:
             self._choose_series_rules(series_windows, batch)
+            self.standardize_sequences_ = self._choose_standardize_sequences(
+                batch, series_windows)
         self.early_stopping_ = self._choose_early_stopping(
             series_windows, incremental, X_val is not None)
         n_train = len(batch)

@@ -43,6 +43,17 @@ ARCHITECTURE_PARAMETERS = """
         sequences train in batches of similar lengths, whose statistics
         are not those of the whole data. The choice is
         ``conv_batch_norm_``.
+    standardize_sequences : bool or 'auto', default='auto'
+        Standardise each feature of each sequence by that sequence's own
+        mean and standard deviation (over its valid steps), and give the
+        network that mean and the log of that deviation as two more
+        features at every step: shapes are read at one scale, and each
+        sequence's level and size are still known. 'auto' uses it unless
+        the training sequences are already standardised one by one (as the
+        UCR/UEA archive stores them: it would only add two constant
+        features) or are windows of a series that the regressor normalises
+        per window (``instance_norm``). Not with ``embedding_dim``. The
+        choice is ``standardize_sequences_``.
     embedding_dim : int or None, default=None
         With an int, ``X`` holds integer token ids (a 2-D int array, or a
         list of 1-D int arrays of any lengths, e.g. the output of
@@ -179,6 +190,9 @@ FITTED_ATTRIBUTES = """
     conv_batch_norm_ : bool
         Whether the front end normalises each convolution's outputs (what
         ``conv_batch_norm='auto'`` chose; False without a front end).
+    standardize_sequences_ : bool
+        Whether each sequence is standardised on its own (what
+        ``standardize_sequences='auto'`` chose).
     early_stopping_ : bool
         Whether training held out a validation tail and kept its best epoch
         (what ``early_stopping='auto'`` chose).

@@ -65,6 +65,12 @@ class RecurrentNetwork(nn.Module):
         Rows of the embedding (the vocabulary size, ids 0 and 1 included).
         An id at or above it is read as the unknown id 1, so ids unseen in
         training never index out of range.
+    standardize_sequences : bool
+        Standardise each feature of each sequence by the sequence's own mean
+        and standard deviation (over its valid steps, after the input
+        standardisation) and append that mean and the log of that deviation
+        as two more features at every step: shapes at one scale, with each
+        sequence's level and size still known to the network.
     instance_norm_feature : int or None
         Reversible instance normalisation (RevIN) for windows of a series:
         the index of the input feature the targets continue. That feature
@@ -103,6 +109,7 @@ class RecurrentNetwork(nn.Module):
         conv_layers=0,
         conv_kernel_size=5,
         conv_batch_norm=False,
+        standardize_sequences=False,
         instance_norm_feature=None,
         instance_norm_steps=None,
         target_mean=None,
@@ -126,6 +133,11 @@ class RecurrentNetwork(nn.Module):
                 persistent=False,
             )
         step_features = input_size if embedding_dim is None else embedding_dim
+        self.standardize_sequences = bool(standardize_sequences)
+        if self.standardize_sequences:
+            # Each feature standardised per sequence, plus its mean and
+            # log-deviation as two constant features.
+            step_features = 3 * input_size
         self.conv = None
         self.conv_norms = None
         if conv_layers:
@@ -207,6 +219,8 @@ class RecurrentNetwork(nn.Module):
             return self._forward_instance_normalised(X, lengths)
         else:
             X = (X - self.input_mean) / self.input_scale
+            if self.standardize_sequences:
+                X = _standardize_sequences(X, lengths)
         return self._forward_scaled(X, lengths)
 
     def _forward_instance_normalised(self, X, lengths):
@@ -214,18 +228,9 @@ class RecurrentNetwork(nn.Module):
         the outputs mapped back from those units to the standardised
         targets'."""
         feature = self.instance_norm_feature
-        values = X[:, :, feature]
-        past = values[:, :self.instance_norm_steps]
-        if lengths is None:
-            level = past.mean(dim=1, keepdim=True)
-            spread = (past - level).square().mean(dim=1, keepdim=True)
-        else:
-            valid = _step_mask(lengths, X.shape[1], X.device).to(X.dtype)
-            counts = valid.sum(dim=1, keepdim=True)
-            level = (values * valid).sum(dim=1, keepdim=True) / counts
-            spread = ((values - level).square() * valid).sum(
-                dim=1, keepdim=True) / counts
-        spread = spread.sqrt()
+        past = X[:, :self.instance_norm_steps, feature]
+        _, level, spread = _sequence_statistics(past, lengths)
+        values = X[:, :, feature].to(level.dtype)
         # A flat window (a run of zeros) has no spread: its inputs are divided
         # by a floor relative to the feature's scale over the training data
         # (they stay finite: 0), and its output, in units of its own spread,
@@ -234,9 +239,10 @@ class RecurrentNetwork(nn.Module):
         floor = INSTANCE_NORM_FLOOR * self.input_scale[feature]
         scaled = (X - self.input_mean) / self.input_scale
         normalised = ((values - level) / spread.clamp_min(floor)).unsqueeze(-1)
-        X = torch.cat([scaled[:, :, :feature], normalised,
+        X = torch.cat([scaled[:, :, :feature], normalised.to(X.dtype),
                        scaled[:, :, feature + 1:]], dim=2)
         out = self._forward_scaled(X, lengths)
+        level, spread = level.to(out.dtype), spread.to(out.dtype)
         return (level - self.target_mean + spread * out) / self.target_scale
 
     def _forward_scaled(self, X, lengths):
@@ -329,6 +335,42 @@ class RecurrentNetwork(nn.Module):
             scores = scores.masked_fill(~mask, float("-inf"))
         weights = torch.softmax(scores, dim=1)
         return (weights.unsqueeze(-1) * output).sum(dim=1)
+
+
+# The smallest per-sequence deviation of standardize_sequences, in units of
+# the feature's deviation over the training data (a flat sequence stays
+# finite; its log-deviation feature is log(1e-3)).
+SEQUENCE_STD_FLOOR = 1e-3
+
+
+def _sequence_statistics(X, lengths):
+    """Mean and standard deviation over the valid steps (dim 1) of each
+    sequence, keeping dims, in float64 where the device has it: the squares
+    of finite float32 inputs as large as 1e38 do not overflow."""
+    if X.device.type != "mps":
+        X = X.double()
+    if lengths is None:
+        level = X.mean(dim=1, keepdim=True)
+        variance = (X - level).square().mean(dim=1, keepdim=True)
+    else:
+        valid = _step_mask(lengths, X.shape[1], X.device).to(X.dtype)
+        if X.dim() == 3:
+            valid = valid.unsqueeze(-1)
+        counts = valid.sum(dim=1, keepdim=True)
+        level = (X * valid).sum(dim=1, keepdim=True) / counts
+        variance = ((X - level).square() * valid).sum(dim=1, keepdim=True) / counts
+    return X, level, variance.sqrt()
+
+
+def _standardize_sequences(X, lengths):
+    """``(B, T, F)`` -> ``(B, T, 3F)``: each feature standardised by its
+    sequence's mean and deviation over the valid steps, then that mean and
+    the log of that deviation, constant over the steps."""
+    wide, level, spread = _sequence_statistics(X, lengths)
+    spread = spread.clamp_min(SEQUENCE_STD_FLOOR)
+    n_steps = X.shape[1]
+    return torch.cat([(wide - level) / spread, level.expand(-1, n_steps, -1),
+                      spread.log().expand(-1, n_steps, -1)], dim=2).to(X.dtype)
 
 
 def _batch_norm(norm, X, mask):

@@ -425,6 +425,8 @@ def _network(scope, operator, container):
         x = g.node("Div", [x, g.const(_array(module.input_scale), "input_scale")])
         if module.instance_norm_feature is not None:
             x = _instance_normalise(g, module, raw, x)
+        if module.standardize_sequences:
+            x = _standardize_sequences(g, x)
     if module.conv is not None:
         x = _convolve(g, module, x)
     else:
@@ -483,6 +485,27 @@ def _instance_normalise(g, module, raw, scaled):
                        g.node("Reshape", [spread, shape]))
     return g.node("Add", [kept, g.node("Mul", [normalised,
                                                g.const(onehot, "onehot")])])
+
+
+def _standardize_sequences(g, x):
+    """``(N, T, F)`` -> ``(N, T, 3F)``: each sequence's features standardised
+    by its own mean and deviation, then that mean and log-deviation repeated
+    over the steps (as ``_module._standardize_sequences``)."""
+    from ._module import SEQUENCE_STD_FLOOR
+
+    level = g.reduce("ReduceMean", x, 1, keepdims=1)
+    centred = g.node("Sub", [x, level])
+    variance = g.reduce("ReduceMean", g.node("Mul", [centred, centred]), 1,
+                        keepdims=1)
+    spread = g.node("Max", [g.node("Sqrt", [variance]),
+                            g.const(np.array(SEQUENCE_STD_FLOOR, dtype=np.float32),
+                                    "floor")])
+    # x * 0 + statistic: the (N, 1, F) statistic repeated over the T steps.
+    zeros = g.node("Mul", [x, g.const(np.array(0.0, dtype=np.float32), "zero")])
+    return g.node("Concat", [g.node("Div", [centred, spread]),
+                             g.node("Add", [zeros, level]),
+                             g.node("Add", [zeros, g.node("Log", [spread])])],
+                  axis=2)
 
 
 def _embed(g, module, x, source):

@@ -78,7 +78,10 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     Attributes
     ----------"""
         + FITTED_ATTRIBUTES
-        + """
+        + """    instance_norm_feature_ : int or None
+        The input feature standardised per window (instance normalisation),
+        or None (what ``instance_norm='auto'`` found).
+
     See Also
     --------
     RNNClassifier : The classifier counterpart.
@@ -127,6 +130,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         conv_layers="auto",
         conv_kernel_size=5,
         conv_batch_norm="auto",
+        standardize_sequences="auto",
         embedding_dim=None,
         vocabulary_size=None,
         max_iter=200,
@@ -161,6 +165,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             conv_layers=conv_layers,
             conv_kernel_size=conv_kernel_size,
             conv_batch_norm=conv_batch_norm,
+            standardize_sequences=standardize_sequences,
             embedding_dim=embedding_dim,
             vocabulary_size=vocabulary_size,
             max_iter=max_iter,

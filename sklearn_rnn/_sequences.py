@@ -211,6 +211,42 @@ def feature_mean_and_scale(batch, rows_per_chunk=4096):
     return mean, safe_scale(np.sqrt(sq_dev / count))
 
 
+def sequences_are_standardized(values, lengths, tol=1e-2, max_rows=2048):
+    """Whether every sequence is already standardised on its own.
+
+    True when, feature by feature, all sequences have the same mean (within
+    ``tol`` of their deviation) and the same deviation (within ``tol``,
+    relatively): z-normalised series, as the UCR/UEA archive stores them.
+    Up to ``max_rows`` evenly spaced sequences are read.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_rnn._sequences import sequences_are_standardized
+    >>> X = np.random.RandomState(0).normal(size=(5, 20, 1))
+    >>> sequences_are_standardized(X, None)
+    False
+    >>> Z = (X - X.mean(axis=1, keepdims=True)) / X.std(axis=1, keepdims=True)
+    >>> sequences_are_standardized(Z, None)
+    True
+    """
+    n, n_steps, _ = values.shape
+    rows = np.unique(np.linspace(0, n - 1, min(n, max_rows)).astype(np.intp))
+    block = np.asarray(values[rows], dtype=np.float64)
+    if lengths is None:
+        valid = np.ones((len(rows), n_steps, 1))
+    else:
+        valid = (np.arange(n_steps)[None, :] < lengths[rows][:, None])[..., None]
+    counts = valid.sum(axis=1)
+    mean = (block * valid).sum(axis=1) / counts
+    std = np.sqrt((np.square(block - mean[:, None]) * valid).sum(axis=1) / counts)
+    if not (std > 0).all():
+        return False
+    log_std = np.log(std)
+    return bool((np.abs(mean - mean.mean(axis=0)) <= tol * std).all()
+                and (np.abs(log_std - log_std.mean(axis=0)) <= tol).all())
+
+
 def dense_span(shape, strides):
     """Length of the memory an overlapping view covers, or None.
 

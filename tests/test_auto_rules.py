@@ -100,3 +100,62 @@ def test_padding_never_changes_a_prediction_through_the_front_end(conv_batch_nor
     together = clf.predict_proba(X)
     alone = np.vstack([clf.predict_proba([x]) for x in X])
     assert_allclose(together, alone, rtol=1e-5, atol=1e-6)
+
+
+def _zscored(X):
+    return (X - X.mean(axis=1, keepdims=True)) / X.std(axis=1, keepdims=True)
+
+
+def test_sequences_standardised_unless_they_already_are():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(24, 30, 2)) * rng.uniform(0.1, 10, size=(24, 1, 1))
+    y = np.arange(24) % 2
+    clf = RNNClassifier(**TINY).fit(X, y)
+    assert clf.standardize_sequences_ is True
+    # Three features per input feature: standardised, mean, log-deviation.
+    assert clf.net_.module_.rnn.input_size == 6
+    assert RNNClassifier(**TINY).fit(_zscored(X), y).standardize_sequences_ is False
+    assert RNNClassifier(**TINY, standardize_sequences=True).fit(
+        _zscored(X), y).standardize_sequences_ is True
+    assert RNNClassifier(**TINY, standardize_sequences=False).fit(
+        X, y).standardize_sequences_ is False
+    X_ragged = [x[: 10 + i] for i, x in enumerate(X)]
+    assert RNNClassifier(**TINY).fit(X_ragged, y).standardize_sequences_ is True
+
+
+def test_standardised_sequences_keep_their_level_and_size():
+    """The network still tells sequences apart by level and size alone: the
+    same shape at two amplitudes is two classes."""
+    rng = np.random.RandomState(0)
+    shape = np.sin(np.linspace(0, 3, 20))
+    scale = np.repeat([1.0, 5.0], 30)
+    X = (shape[None, :] + 0.05 * rng.normal(size=(60, 20))) * scale[:, None]
+    y = (scale > 1).astype(int)
+    clf = RNNClassifier(hidden_size=8, max_iter=60, random_state=0).fit(X, y)
+    assert clf.standardize_sequences_ is True
+    assert clf.score(X, y) == 1.0
+
+
+def test_no_sequence_standardisation_with_tokens_or_instance_norm():
+    rng = np.random.RandomState(0)
+    ids = rng.randint(2, 9, size=(20, 6))
+    y = np.arange(20) % 2
+    assert RNNClassifier(**TINY, embedding_dim=3).fit(ids, y) \
+        .standardize_sequences_ is False
+    with pytest.raises(ValueError, match="embedding_dim"):
+        RNNClassifier(**TINY, embedding_dim=3, standardize_sequences=True).fit(ids, y)
+    series = np.sin(np.arange(200) * 0.2) + np.arange(200) * 0.01
+    windows = np.lib.stride_tricks.sliding_window_view(series[:-1], 8)
+    reg = RNNRegressor(**TINY).fit(windows, series[8:])
+    assert reg.instance_norm_feature_ == 0
+    assert reg.standardize_sequences_ is False
+
+
+def test_standardisation_is_part_of_the_architecture():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(16, 12)) * rng.uniform(1, 5, size=(16, 1))
+    y = np.arange(16) % 2
+    clf = RNNClassifier(**TINY, warm_start=True).fit(X, y)
+    clf.set_params(standardize_sequences=False)
+    with pytest.raises(ValueError, match="standardize_sequences True -> False"):
+        clf.fit(X, y)

@@ -344,3 +344,20 @@ def test_instance_normalised_forecaster_matches(kwargs):
     X32 = np.asarray(X, dtype=np.float32)
     assert_allclose(_run(to_onnx(reg, X32[:2]), X32)[0], reg.predict(X),
                     rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("Est", [RNNRegressor, RNNClassifier])
+def test_standardised_sequences_match(Est):
+    """Per-sequence standardisation (and its mean and log-deviation
+    features) is in the graph."""
+    rng = np.random.RandomState(0)
+    X = (rng.normal(size=(30, 12, 2)) * rng.uniform(0.1, 10, size=(30, 1, 1))
+         + rng.normal(size=(30, 1, 1))).astype(np.float32)
+    y = np.arange(30) % 3 if Est is RNNClassifier else X[:, -1, 0] * 2.0
+    est = Est(**FAST).fit(X, y)
+    assert est.standardize_sequences_
+    outputs = _run(to_onnx(est, X[:1]), X)
+    if Est is RNNClassifier:
+        assert_allclose(outputs[1], est.predict_proba(X), atol=ATOL, rtol=0)
+    else:
+        assert_allclose(outputs[0], est.predict(X), atol=ATOL, rtol=ATOL)

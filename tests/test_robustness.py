@@ -479,6 +479,7 @@ INVALID_PARAMS = {
     "instance_norm": [-1, 1.5, "last", True],
     "conv_kernel_size": [0, 2.5, "5", True],
     "conv_batch_norm": ["yes", 1, None],
+    "standardize_sequences": ["yes", 1, None],
     "embedding_dim": [0, 1.5, "8", True],
     "vocabulary_size": [1, 2.5, "10", True],
     "class_weight": ["balanced_subsample", [1, 2], {"down": "heavy", "up": 1}],
