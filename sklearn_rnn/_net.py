@@ -292,7 +292,10 @@ class SequenceNet(NeuralNet):
         defer = type(history) is History
         batch_size = getattr(iterator, "batch_size", None) or self.batch_size
         batch_count = 0
-        with limit_threads(self.module_, max(1, batch_size)):
+        dataset = getattr(iterator, "dataset", None)
+        values = getattr(dataset, "X", None)
+        n_steps = values.shape[1] if getattr(values, "ndim", 0) == 3 else None
+        with limit_threads(self.module_, max(1, batch_size), n_steps):
             for batch in iterator:
                 for hook in begin_hooks:
                     hook(self, batch=batch, training=training)

@@ -13,6 +13,9 @@ The policy, applied for the duration of a training or validation epoch:
 * from the work of one recurrent step (batch x gates x hidden x hidden
   multiply-adds), one thread per ``STEP_WORK_PER_THREAD`` of it, at least
   one;
+* all of them when a convolutional front end does more work per batch than
+  ``CONV_WORK_FOR_ALL_THREADS``: its convolutions over long sequences are
+  large, well parallelised operations that dominate the epoch;
 * never more than the caller's own setting (``torch.set_num_threads``, or
   ``OMP_NUM_THREADS``, which joblib's process workers set to their share of
   the cores);
@@ -31,7 +34,8 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 
-__all__ = ["STEP_WORK_PER_THREAD", "recurrent_step_work", "training_threads",
+__all__ = ["STEP_WORK_PER_THREAD", "CONV_WORK_FOR_ALL_THREADS",
+           "recurrent_step_work", "convolution_work", "training_threads",
            "limit_threads"]
 
 # Multiply-adds of one recurrent step per thread, measured on 2 idle cores
@@ -40,6 +44,14 @@ __all__ = ["STEP_WORK_PER_THREAD", "recurrent_step_work", "training_threads",
 # fast, LSTM-64 x batch 64 (1.05 M, packed sequences) 1.6x faster on two,
 # LSTM-64 x batch 256 (4.2 M) 1.5x faster on two.
 STEP_WORK_PER_THREAD = 500_000
+
+# Multiply-adds of a batch's convolutional front end (forward) above which a
+# training takes all the threads it may. Measured on 2 idle cores, 8 epochs
+# of the default classifier: ACSF1 (batch 12 x 1,460 steps, 330 M) 4.9 s on
+# one thread, 3.2 s on two; PLAID (batch 32 x 1,344 steps, ~1 G) 6.2 s and
+# 4.5 s; ArrowHead (batch 8 x 251 steps, 21 M) 0.31 s on one thread, 0.49 s
+# on two - hence a threshold between them.
+CONV_WORK_FOR_ALL_THREADS = 100_000_000
 
 _GATES = {nn.RNN: 1, nn.GRU: 3, nn.LSTM: 4}
 
@@ -77,7 +89,29 @@ def recurrent_step_work(module, batch_size):
     return work
 
 
-def training_threads(module, batch_size, available=None, concurrent=1):
+def convolution_work(module, batch_size, n_steps):
+    """Multiply-adds of the forward pass of a batch's ``nn.Conv1d`` layers,
+    each block of the front end reading half the steps of the one before.
+
+    Examples
+    --------
+    >>> from torch import nn
+    >>> front = nn.ModuleList([nn.Conv1d(1, 8, 5), nn.Conv1d(8, 8, 5)])
+    >>> convolution_work(front, batch_size=2, n_steps=100)
+    40000
+    """
+    work = 0
+    for layer in module.modules():
+        if isinstance(layer, nn.Conv1d):
+            (width,) = layer.kernel_size
+            work += (batch_size * n_steps * layer.in_channels
+                     * layer.out_channels * width)
+            n_steps = -(-n_steps // 2)
+    return work
+
+
+def training_threads(module, batch_size, available=None, concurrent=1,
+                     n_steps=None):
     """The number of threads the policy gives one training.
 
     Parameters
@@ -88,6 +122,9 @@ def training_threads(module, batch_size, available=None, concurrent=1):
         The caller's thread setting (default: ``torch.get_num_threads()``).
     concurrent : int, default=1
         Trainings sharing ``available`` at this moment.
+    n_steps : int, default=None
+        Time steps of a padded batch (for the work of a convolutional front
+        end; None: not counted).
 
     Returns
     -------
@@ -109,6 +146,9 @@ def training_threads(module, batch_size, available=None, concurrent=1):
     work = recurrent_step_work(module, batch_size)
     if work == 0:
         return share
+    if (n_steps is not None and convolution_work(module, batch_size, n_steps)
+            >= CONV_WORK_FOR_ALL_THREADS):
+        return share
     return max(1, min(share, work // STEP_WORK_PER_THREAD))
 
 
@@ -119,7 +159,7 @@ def policy_enabled():
 
 
 @contextmanager
-def limit_threads(module, batch_size):
+def limit_threads(module, batch_size, n_steps=None):
     """Run the body with the policy's thread count, then restore the caller's.
 
     torch's setting is per thread (a thread starts from the process-wide
@@ -130,6 +170,8 @@ def limit_threads(module, batch_size):
     ----------
     module : torch.nn.Module
     batch_size : int
+    n_steps : int, default=None
+        Time steps of a padded batch (see :func:`training_threads`).
 
     Examples
     --------
@@ -151,7 +193,8 @@ def limit_threads(module, batch_size):
         _active += 1
         concurrent = _active
     try:
-        threads = training_threads(module, batch_size, before, concurrent)
+        threads = training_threads(module, batch_size, before, concurrent,
+                                   n_steps)
         if threads != before:
             torch.set_num_threads(threads)
         yield

@@ -159,3 +159,23 @@ def test_standardisation_is_part_of_the_architecture():
     clf.set_params(standardize_sequences=False)
     with pytest.raises(ValueError, match="standardize_sequences True -> False"):
         clf.fit(X, y)
+
+
+def test_thread_policy_gives_long_convolutions_all_threads():
+    from torch import nn
+
+    from sklearn_rnn._module import RecurrentNetwork
+    from sklearn_rnn._threads import training_threads
+
+    long_front = RecurrentNetwork(1, 2, conv_layers=5)
+    # 12 x 1,460 steps (ACSF1): the convolutions dominate, both threads.
+    assert training_threads(long_front, 12, available=2, n_steps=1460) == 2
+    # 8 x 251 steps (ArrowHead): the small recurrent step decides, one thread.
+    assert training_threads(RecurrentNetwork(1, 2, conv_layers=2), 8,
+                            available=2, n_steps=251) == 1
+    # Without a step count, or without convolutions, the recurrent rule.
+    assert training_threads(long_front, 12, available=2) == 1
+    assert training_threads(nn.LSTM(1, 64), 12, available=2, n_steps=1460) == 1
+    # Never more than the caller's share.
+    assert training_threads(long_front, 12, available=2, n_steps=1460,
+                            concurrent=2) == 1
