@@ -612,7 +612,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             Per-sequence weights of the loss.
         X_val : array-like or list of arrays, default=None
             Validation sequences for early stopping, used instead of the
-            ``validation_fraction`` tail (needs ``early_stopping=True``). In
+            ``validation_fraction`` tail (with ``early_stopping`` True or 'auto'). In
             a ``Pipeline``, ``Pipeline(..., transform_input=["X_val"])``
             transforms them as ``X``; the names are scikit-learn's own
             (``HistGradientBoosting*.fit``).
