@@ -292,12 +292,22 @@ def page_fields(rows, metas, args):
     files = ([args.results] if args.datasets else []) + list(args.merge)
     files = [p.resolve().relative_to(ROOT) if ROOT in p.resolve().parents
              else p for p in files]
+    configs = ", ".join(sorted({str(r["config"]) for r in rows
+                                if r["config"] is not None}))
+    versions = ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
     return {
         "runs": runs_text(metas),
-        "configs": ", ".join(sorted({str(r["config"]) for r in rows
-                                     if r["config"] is not None})),
+        "configs": configs,
         "machine": meta["machine"],
-        "versions": ", ".join(f"{k} {v}" for k, v in meta["versions"].items()),
+        "versions": versions,
+        # The lines every page states under its runs, the same words for all.
+        "setup": (
+            f"sklearn-rnn configuration(s): `{configs}`.\n"
+            f"Machine: {meta['machine']}. Timings were taken on a machine shared "
+            "with other\nprocesses (2 cores, up to 4 other users): read them as "
+            "orders of magnitude.\n"
+            f"Versions: {versions}."
+        ),
         "results": ", ".join(f"`{p}`" for p in files),
     }
 

@@ -328,10 +328,7 @@ these tables:
 
 Forecasts of the last `h` values of each series from the values before
 them; `mean ± standard deviation over seeds (mean fit time per fit)`.
-sklearn-rnn configuration(s): `{configs}`.
-Machine: {machine}. Timings were taken on a machine shared with other
-processes (2 cores, up to 4 other users): read them as orders of magnitude.
-Versions: {versions}.
+{setup}
 
 {tables}
 

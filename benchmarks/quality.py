@@ -395,10 +395,7 @@ these tables:
 
 Scores on the archives' test splits beside the models users would pick
 instead; `mean ± standard deviation over seeds (mean fit time per fit)`.
-sklearn-rnn configuration(s): `{configs}`.
-Machine: {machine}. Timings were taken on a machine shared with other
-processes (2 cores, up to 4 other users): read them as orders of magnitude.
-Versions: {versions}.
+{setup}
 
 {tables}
 

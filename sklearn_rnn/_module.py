@@ -168,29 +168,13 @@ class RecurrentNetwork(nn.Module):
         )
         n_directions = 2 if bidirectional else 1
         features = hidden_size * n_directions
-        if input_mean is None:
-            input_mean = [0.0] * input_size
-        if input_scale is None:
-            input_scale = [1.0] * input_size
-        self.register_buffer(
-            "input_mean", torch.as_tensor(input_mean, dtype=torch.float32)
-        )
-        self.register_buffer(
-            "input_scale", torch.as_tensor(input_scale, dtype=torch.float32)
-        )
+        self._register_standardisation("input", input_mean, input_scale,
+                                       input_size)
         self.instance_norm_feature = instance_norm_feature
         self.instance_norm_steps = instance_norm_steps
         if instance_norm_feature is not None:
-            if target_mean is None:
-                target_mean = [0.0] * output_size
-            if target_scale is None:
-                target_scale = [1.0] * output_size
-            self.register_buffer(
-                "target_mean", torch.as_tensor(target_mean, dtype=torch.float32)
-            )
-            self.register_buffer(
-                "target_scale", torch.as_tensor(target_scale, dtype=torch.float32)
-            )
+            self._register_standardisation("target", target_mean, target_scale,
+                                           output_size)
         self.attention = (
             nn.Linear(features, 1) if pooling == "attention" and not
             return_sequences else None
@@ -203,6 +187,18 @@ class RecurrentNetwork(nn.Module):
             features = size
         layers.append(nn.Linear(features, output_size))
         self.head = nn.Sequential(*layers)
+
+    def _register_standardisation(self, prefix, mean, scale, size):
+        """Buffers ``{prefix}_mean`` and ``{prefix}_scale`` (float32, ``size``
+        values; the identity when not given): they travel with the weights."""
+        if mean is None:
+            mean = [0.0] * size
+        if scale is None:
+            scale = [1.0] * size
+        self.register_buffer(f"{prefix}_mean",
+                             torch.as_tensor(mean, dtype=torch.float32))
+        self.register_buffer(f"{prefix}_scale",
+                             torch.as_tensor(scale, dtype=torch.float32))
 
     def forward(self, X, lengths=None):
         """Map a padded batch ``(B, T, F)`` to ``(B, out)`` or ``(B, T, out)``.
