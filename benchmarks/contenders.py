@@ -67,10 +67,10 @@ def fit_ours(workload, data, device="cpu"):
     # The tutorials' model, as the other contenders build it: no front end
     # (the 'auto' one would add convolutions to the variable-length
     # workload), the last state, no per-sequence or per-window
-    # normalisation, and no validation tail (the 'auto' early stopping
-    # holds one out on windows).
+    # normalisation, no validation tail (the 'auto' early stopping holds
+    # one out on windows) and the last step's weights (no average).
     architecture = dict(conv_layers=0, pooling="last", early_stopping=False,
-                        standardize_sequences=False)
+                        standardize_sequences=False, average_weights=False)
     if not workload.classification:
         architecture["instance_norm"] = None
     est = Estimator(

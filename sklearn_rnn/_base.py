@@ -29,7 +29,12 @@ from skorch.callbacks import (
 from skorch.helper import predefined_split
 from skorch.history import History
 
-from ._callbacks import EpochProgressBar, StopOnNonFiniteLoss, ValidationScore
+from ._callbacks import (
+    EpochProgressBar,
+    StopOnNonFiniteLoss,
+    ValidationScore,
+    WeightAveraging,
+)
 from ._compat import Interval, StrOptions, _check_sample_weight
 from ._module import CELLS, POOLINGS, RecurrentNetwork
 from ._net import SequenceNet, TailSplit, as_dataset
@@ -68,6 +73,9 @@ _GLOBAL_RNG_LOCK = threading.RLock()
 CONV_TARGET_STEPS = 64
 # The 'auto' patience of the stopping rule, in optimiser steps.
 PATIENCE_STEPS = 250
+# The decay per optimiser step of the weight average (average_weights):
+# about the last hundred steps.
+AVERAGING_MOMENTUM = 0.99
 
 _INT_PARAMS = ("hidden_size", "num_layers", "max_iter", "batch_size",
                "n_iter_no_change", "embedding_dim", "vocabulary_size",
@@ -116,6 +124,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "average_weights": [StrOptions({"auto"}), "boolean"],
         "early_stopping": [StrOptions({"auto"}), "boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [StrOptions({"auto"}),
@@ -136,7 +145,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     def __init__(
         self,
         *,
-        cell="lstm",
+        cell="gru",
         hidden_size=64,
         num_layers=1,
         bidirectional=False,
@@ -158,6 +167,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         momentum=0.9,
         alpha=0.0,
         clip_grad_norm=None,
+        average_weights="auto",
         early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change="auto",
@@ -192,6 +202,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self.momentum = momentum
         self.alpha = alpha
         self.clip_grad_norm = clip_grad_norm
+        self.average_weights = average_weights
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -445,6 +456,28 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             return False
         return has_X_val or series_windows is not None
 
+    def _choose_average_weights(self, incremental):
+        """``average_weights_``: the parameter, or for 'auto' on unless
+        early stopping keeps the best epoch's weights or the fit is one
+        ``partial_fit`` epoch (whose average would replace the weights that
+        the next call continues from)."""
+        if self.average_weights == "auto":
+            return not (incremental or self.early_stopping_)
+        if self.average_weights and incremental:
+            raise ValueError(
+                "partial_fit does not support average_weights=True (each call "
+                "would replace the weights it continues from with their "
+                "average); set average_weights=False to train incrementally."
+            )
+        if self.average_weights and self.early_stopping_:
+            raise ValueError(
+                "average_weights=True cannot be combined with early stopping, "
+                "which keeps the weights of the best validation epoch; set "
+                "early_stopping=False to average the weights (early_stopping="
+                "'auto' turns it on for windows of a series and with X_val)."
+            )
+        return bool(self.average_weights)
+
     def _choose_training_sizes(self, n_samples):
         """``batch_size_`` and ``n_iter_no_change_`` for ``n_samples`` rows.
 
@@ -523,6 +556,9 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             callbacks.append(
                 ("clip_grad_norm", GradientNormClipping(float(self.clip_grad_norm)))
             )
+        if getattr(self, "average_weights_", False):
+            callbacks.append(
+                ("average_weights", WeightAveraging(AVERAGING_MOMENTUM)))
         if self.learning_rate == "adaptive":
             # As MLP's 'adaptive': divide the rate by 5 when the monitored
             # loss stalls for two epochs.
@@ -674,6 +710,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 batch, series_windows)
         self.early_stopping_ = self._choose_early_stopping(
             series_windows, incremental, X_val is not None)
+        self.average_weights_ = self._choose_average_weights(incremental)
         n_train = len(batch)
         if self.early_stopping_ and X_val is None:
             n_train -= max(1, int(round(n_train * self.validation_fraction)))

@@ -6,7 +6,8 @@ import torch
 from skorch.callbacks import Callback
 from tqdm.auto import tqdm
 
-__all__ = ["EpochProgressBar", "StopOnNonFiniteLoss", "ValidationScore"]
+__all__ = ["EpochProgressBar", "StopOnNonFiniteLoss", "ValidationScore",
+           "WeightAveraging"]
 
 
 class EpochProgressBar(Callback):
@@ -101,3 +102,53 @@ class ValidationScore(Callback):
             numpy(dataset_valid.sample_weight), numpy(dataset_valid.lengths),
         )
         net.history.record("valid_score", score)
+
+
+class WeightAveraging(Callback):
+    """Keep an exponential moving average of the module's weights over the
+    optimiser steps and leave the average in the module when training ends
+    (Polyak averaging, as Keras' ``use_ema``).
+
+    Every floating-point tensor of the module's state is averaged: the
+    parameters and the batch normalisation's running statistics, so that
+    the statistics match the averaged weights. The decay of step ``n`` is
+    ``min(momentum, (1 + n) / (10 + n))``: the first steps' weights, far
+    from anything useful, are forgotten quickly also in short fits.
+
+    Parameters
+    ----------
+    momentum : float in (0, 1)
+        The decay of the average per optimiser step; 0.99 averages over the
+        last hundred steps or so.
+    """
+
+    def __init__(self, momentum=0.99):
+        self.momentum = momentum
+
+    def on_train_begin(self, net, **kwargs):
+        # Views of the module's tensors: the optimiser and batch
+        # normalisation update them in place, so they stay current.
+        self.live_ = [t for t in net.module_.state_dict().values()
+                      if t.dtype.is_floating_point]
+        self.average_ = [t.detach().clone() for t in self.live_]
+        self.n_steps_ = 0
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if not training:
+            return
+        self.n_steps_ += 1
+        weight = 1.0 - min(self.momentum,
+                           (1 + self.n_steps_) / (10 + self.n_steps_))
+        with torch.no_grad():
+            for averaged, live in zip(self.average_, self.live_, strict=True):
+                averaged.lerp_(live, weight)
+
+    def on_train_end(self, net, **kwargs):
+        average = getattr(self, "average_", None)
+        if average is None:
+            return
+        with torch.no_grad():
+            for live, averaged in zip(self.live_, average, strict=True):
+                live.copy_(averaged)
+        # Not kept with the net (pickles, copies): copies of the weights.
+        self.live_ = self.average_ = None

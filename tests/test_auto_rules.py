@@ -179,3 +179,85 @@ def test_thread_policy_gives_long_convolutions_all_threads():
     # Never more than the caller's share.
     assert training_threads(long_front, 12, available=2, n_steps=1460,
                             concurrent=2) == 1
+
+
+class _RecordWeights:
+    """A user callback (it runs after the estimator's own) that records the
+    module's floating-point state before training and after every step."""
+
+    def __init__(self):
+        from skorch.callbacks import Callback
+
+        recorder = self
+
+        class Recorder(Callback):
+            def on_train_begin(self, net, **kwargs):
+                recorder.steps = [recorder._snapshot(net)]
+
+            def on_batch_end(self, net, training=False, **kwargs):
+                if training:
+                    recorder.steps.append(recorder._snapshot(net))
+
+        self.callback = Recorder()
+
+    @staticmethod
+    def _snapshot(net):
+        return {k: v.detach().clone() for k, v in net.module_.state_dict().items()
+                if v.dtype.is_floating_point}
+
+
+def test_average_weights_leaves_the_moving_average_of_every_step():
+    # Batch norm in the front end: its running statistics are averaged too.
+    X, y = _fixed(24, 80)
+    record = _RecordWeights()
+    clf = RNNClassifier(hidden_size=4, max_iter=3, batch_size=8, random_state=0,
+                        callbacks=[record.callback]).fit(X, y)
+    assert clf.average_weights_ and clf.conv_batch_norm_
+    expected = dict(record.steps[0])
+    for n, step in enumerate(record.steps[1:], start=1):
+        weight = 1 - min(0.99, (1 + n) / (10 + n))
+        expected = {k: v + weight * (step[k] - v) for k, v in expected.items()}
+    assert len(record.steps) == 1 + 3 * 3
+    final = clf.net_.module_.state_dict()
+    for key, value in expected.items():
+        assert_allclose(final[key].numpy(), value.numpy(), rtol=1e-5, atol=1e-6,
+                        err_msg=key)
+    # ... and not the last step's weights.
+    assert not np.allclose(final["head.0.weight"].numpy(),
+                           record.steps[-1]["head.0.weight"].numpy())
+
+
+def test_average_weights_does_not_change_training():
+    X, y = _fixed(24, 10)
+    params = dict(hidden_size=4, max_iter=4, batch_size=8, random_state=0)
+    averaged = RNNClassifier(**params).fit(X, y)
+    last = RNNClassifier(**params, average_weights=False).fit(X, y)
+    assert averaged.average_weights_ and not last.average_weights_
+    assert_allclose(averaged.loss_curve_, last.loss_curve_)
+    assert not np.allclose(averaged.predict_proba(X), last.predict_proba(X))
+
+
+def test_average_weights_auto_is_off_with_early_stopping_and_partial_fit():
+    X, y = _fixed(40, 10)
+    assert RNNClassifier(**TINY).fit(X, y).average_weights_
+    assert not RNNClassifier(**TINY, early_stopping=True).fit(
+        X, y).average_weights_
+    assert not RNNClassifier(**TINY).fit(
+        X, y, X_val=X[:8], y_val=y[:8]).average_weights_
+    assert not RNNClassifier(**TINY).partial_fit(
+        X, y, classes=[0, 1]).average_weights_
+    # Windows of a series: early stopping keeps the best epoch instead.
+    series = np.sin(np.arange(300) / 5.0)
+    windows = np.lib.stride_tricks.sliding_window_view(series, 11)
+    reg = RNNRegressor(**TINY).fit(windows[:, :10, None], windows[:, 10])
+    assert reg.early_stopping_ and not reg.average_weights_
+
+
+def test_average_weights_true_refuses_what_it_cannot_do():
+    X, y = _fixed(40, 10)
+    with pytest.raises(ValueError, match="partial_fit does not support "
+                                         "average_weights=True"):
+        RNNClassifier(**TINY, average_weights=True).partial_fit(X, y,
+                                                                classes=[0, 1])
+    with pytest.raises(ValueError, match="early_stopping=False"):
+        RNNClassifier(**TINY, average_weights=True, early_stopping=True).fit(X, y)

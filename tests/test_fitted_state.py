@@ -63,7 +63,7 @@ def test_warm_start_keeps_the_weights(series):
 
 @pytest.mark.parametrize(
     "change",
-    [{"cell": "gru"}, {"hidden_size": 4}, {"num_layers": 2},
+    [{"cell": "lstm"}, {"hidden_size": 4}, {"num_layers": 2},
      {"bidirectional": True}, {"pooling": "attention"},
      {"head_hidden_sizes": (4,)}],
     ids=lambda change: next(iter(change)),
