@@ -347,8 +347,11 @@ The configurations, oldest first: `0.1 defaults` (fixed 100 epochs,
 batches of 32), `new-defaults` (the 'auto' batch size and patience, 200
 epochs), `revin-defaults` (those plus what the regressor now does on windows
 of a series: instance normalisation, RevIN, and early stopping on the most
-recent windows). The user guide's forecasting page reads these tables: where
-the defaults win, where they still lose, and why.
+recent windows), `round-3-defaults` (the current defaults: those with a GRU
+cell instead of the LSTM; the weight average of `average_weights='auto'`
+stays off on windows of a series, where early stopping keeps the best
+epoch). The user guide's forecasting page reads these tables: where the
+defaults win, where they still lose, and why.
 
 ## What runs
 

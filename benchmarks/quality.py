@@ -404,11 +404,13 @@ The configurations, oldest first: `0.1 defaults` (the first release),
 behind it, the 'auto' batch size and patience, 200 epochs), `bn-only` (those
 plus batch normalisation in the front end, before per-sequence
 standardisation: measured on the three data sets that the next change
-touches), `round-2-defaults` (the current defaults: front-end batch
-normalisation for equal lengths, per-sequence standardisation unless the
-sequences already are, and on windows of a series instance normalisation
-and early stopping). The user guide's page "Getting a good model" reads
-these tables.
+touches), `round-2-defaults` (front-end batch normalisation for equal
+lengths, per-sequence standardisation unless the sequences already are, and
+on windows of a series instance normalisation and early stopping),
+`round-3-defaults` (the current defaults: those with a GRU cell instead of
+the LSTM, and the weights averaged over the training steps,
+`average_weights='auto'`). The user guide's page "Getting a good model"
+reads these tables.
 
 ## What runs
 

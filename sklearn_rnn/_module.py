@@ -289,18 +289,20 @@ class RecurrentNetwork(nn.Module):
         """The convolutional front end: conv, (batch norm,) ReLU, max-pool
         by 2, per block.
 
-        Padded steps are zeroed before every convolution, so a valid step
-        sees exactly the zeros a sequence alone would be padded with, and
-        again after the ReLU, so the max-pooling (over outputs >= 0) cannot
-        pick a padded step over a valid one. Padding therefore never changes
-        a prediction.
+        Padded steps are zeroed before the first convolution, so a valid
+        step sees exactly the zeros a sequence alone would be padded with,
+        and after every ReLU, so the max-pooling (over outputs >= 0) cannot
+        pick a padded step over a valid one. The pooled padded steps are
+        then pairs of zeros, zeros again for the next convolution. Padding
+        therefore never changes a prediction.
         """
         X = X.transpose(1, 2)
         for i, conv in enumerate(self.conv):
             mask = None
             if lengths is not None:
                 mask = _step_mask(lengths, X.shape[2], X.device)
-                X = X.masked_fill(~mask.unsqueeze(1), 0.0)
+                if i == 0:
+                    X = X.masked_fill(~mask.unsqueeze(1), 0.0)
             X = conv(X)
             if self.conv_norms is not None:
                 X = _batch_norm(self.conv_norms[i], X, mask)
