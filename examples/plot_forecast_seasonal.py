@@ -106,9 +106,10 @@ forecasts["Ridge (recursive)"] = recursive_forecast(ridge, last_window, horizon)
 # %%
 # The RNN, three ways
 # -------------------
-# Small networks (the default GRU cell), trained for at most 100 epochs. ``early_stopping=True`` holds
-# out the *last* 10 % of the windows (the most recent ones, never a shuffled
-# slice) and keeps the weights of the best epoch. ``instance_norm=None``:
+# Small networks (the default GRU cell), trained for at most 100 epochs.
+# ``early_stopping=True`` holds out the *last* 10 % of the windows (the most
+# recent ones, never a shuffled slice) and keeps the weights of the best
+# epoch. ``instance_norm=None``:
 # the changes have no trend, and a window's mean change (the growth rate)
 # is worth reading as it is; by default each window would be standardised
 # by its own level and spread (see the last model below), which is what a
