@@ -31,10 +31,12 @@ ARCHITECTURE_PARAMETERS = """
         Hidden layers (ReLU) of the MLP between the pooled features and the
         output; ``()`` is a single linear layer, ``(64,)`` one hidden layer.
     conv_layers : int or 'auto', default='auto'
-        Convolutional blocks before the recurrent layers, each a ``Conv1d``
-        with ``hidden_size`` channels, a ReLU and max-pooling by 2, so each
-        halves the number of steps the recurrent layers read (a
-        convolutional front end, as in Conv1D + LSTM stacks and LSTM-FCN).
+        Convolutional blocks before the recurrent layers, each a ``Conv1d``,
+        a ReLU and max-pooling by 2, so each halves the number of steps the
+        recurrent layers read (a convolutional front end, as in Conv1D +
+        LSTM stacks and LSTM-FCN). The last two blocks have ``hidden_size``
+        channels, the ones before them, which read the longest sequences,
+        half as many.
         'auto' uses as many as bring the longest training sequence down to
         64 steps (none for sequences of up to 64 steps, and none with
         ``return_sequences=True``); the number chosen is ``conv_layers_``.

@@ -15,6 +15,21 @@ INSTANCE_NORM_FLOOR = 1e-3
 POOLINGS = ("last", "mean", "max", "attention")
 
 
+def conv_channels(block, n_blocks, hidden_size):
+    """Output channels of front-end block ``block`` (0-based) of ``n_blocks``:
+    ``hidden_size`` for the last two, half of it for the blocks before them.
+
+    Channels grow with depth, as in most convolutional networks. The early
+    blocks read the longest sequences (under the 'auto' rule, at least 256
+    steps) and did most of the work: on ACSF1 (1,460 steps, five blocks) the
+    half-width early blocks made the fit about a third cheaper and more
+    accurate (0.88 -> 0.91, docs: "Getting a good model").
+    """
+    if block < n_blocks - 2:
+        return max(1, hidden_size // 2)
+    return hidden_size
+
+
 class RecurrentNetwork(nn.Module):
     """Recurrent layers, a pooling step and a small MLP head.
 
@@ -46,9 +61,10 @@ class RecurrentNetwork(nn.Module):
     return_sequences : bool
         Output one vector per time step instead of one per sequence.
     conv_layers : int
-        Convolutional blocks before the recurrent layers (``Conv1d`` with
-        ``hidden_size`` channels, ReLU, max-pooling by 2): each halves the
-        number of steps the recurrent layers read.
+        Convolutional blocks before the recurrent layers (``Conv1d``, ReLU,
+        max-pooling by 2): each halves the number of steps the recurrent
+        layers read. The last two blocks have ``hidden_size`` channels, the
+        ones before them half as many (``conv_channels``).
     conv_kernel_size : int
         Width of the convolutions (odd widths keep steps centred).
     conv_batch_norm : bool
@@ -145,14 +161,16 @@ class RecurrentNetwork(nn.Module):
             # the recurrent layers short enough to be learnt from (as in
             # Conv1D + LSTM stacks and LSTM-FCN).
             blocks = []
-            for _ in range(conv_layers):
-                blocks.append(nn.Conv1d(step_features, hidden_size,
+            for i in range(conv_layers):
+                width = conv_channels(i, conv_layers, hidden_size)
+                blocks.append(nn.Conv1d(step_features, width,
                                         conv_kernel_size,
                                         padding=conv_kernel_size // 2))
-                step_features = hidden_size
+                step_features = width
             self.conv = nn.ModuleList(blocks)
             self.conv_norms = (
-                nn.ModuleList(nn.BatchNorm1d(hidden_size) for _ in blocks)
+                nn.ModuleList(nn.BatchNorm1d(block.out_channels)
+                              for block in blocks)
                 if conv_batch_norm else None
             )
         self.rnn = CELLS[cell](

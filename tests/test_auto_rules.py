@@ -261,3 +261,14 @@ def test_average_weights_true_refuses_what_it_cannot_do():
                                                                 classes=[0, 1])
     with pytest.raises(ValueError, match="early_stopping=False"):
         RNNClassifier(**TINY, average_weights=True, early_stopping=True).fit(X, y)
+
+
+@pytest.mark.parametrize("T, widths", [(100, [8]), (200, [8, 8]),
+                                       (300, [4, 8, 8]), (1500, [4, 4, 4, 8, 8])])
+def test_front_end_blocks_before_the_last_two_have_half_the_channels(T, widths):
+    X, y = _fixed(16, T)
+    clf = RNNClassifier(**{**TINY, "hidden_size": 8}).fit(X, y)
+    module = clf.net_.module_
+    assert [block.out_channels for block in module.conv] == widths
+    assert [norm.num_features for norm in module.conv_norms] == widths
+    assert module.rnn.input_size == 8
