@@ -407,10 +407,13 @@ standardisation: measured on the three data sets that the next change
 touches), `round-2-defaults` (front-end batch normalisation for equal
 lengths, per-sequence standardisation unless the sequences already are, and
 on windows of a series instance normalisation and early stopping),
-`round-3-defaults` (the current defaults: those with a GRU cell instead of
-the LSTM, and the weights averaged over the training steps,
-`average_weights='auto'`). The user guide's page "Getting a good model"
-reads these tables.
+`round-3-full-width` (those with a GRU cell instead of the LSTM and the
+weights averaged over the training steps, `average_weights='auto'`;
+measured on ACSF1 and PLAID only, the data sets the next change touches),
+`round-3-defaults` (the current defaults: those with the front end's blocks
+before the last two at half width; on the other data sets the front end has
+at most two blocks, so their rows are also round-3-full-width's). The user
+guide's page "Getting a good model" reads these tables.
 
 ## What runs
 
