@@ -22,8 +22,8 @@ def conv_channels(block, n_blocks, hidden_size):
     Channels grow with depth, as in most convolutional networks. The early
     blocks read the longest sequences (under the 'auto' rule, at least 256
     steps) and did most of the work: on ACSF1 (1,460 steps, five blocks) the
-    half-width early blocks made the fit about a third cheaper and more
-    accurate (0.88 -> 0.91, docs: "Getting a good model").
+    half-width early blocks made the fit about 40 % cheaper and more
+    accurate (0.88 -> 0.90, docs: "Getting a good model").
     """
     if block < n_blocks - 2:
         return max(1, hidden_size // 2)
