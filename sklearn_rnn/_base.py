@@ -463,12 +463,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         the next call continues from)."""
         if self.average_weights == "auto":
             return not (incremental or self.early_stopping_)
-        if self.average_weights and incremental:
-            raise ValueError(
-                "partial_fit does not support average_weights=True (each call "
-                "would replace the weights it continues from with their "
-                "average); set average_weights=False to train incrementally."
-            )
+        # (average_weights=True with partial_fit is refused at the top of
+        # _fit, beside early_stopping=True.)
         if self.average_weights and self.early_stopping_:
             raise ValueError(
                 "average_weights=True cannot be combined with early stopping, "
@@ -675,6 +671,12 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             raise ValueError(
                 "partial_fit does not support early_stopping=True; set "
                 "early_stopping=False to train incrementally."
+            )
+        if incremental and self.average_weights is True:
+            raise ValueError(
+                "partial_fit does not support average_weights=True (each call "
+                "would replace the weights it continues from with their "
+                "average); set average_weights=False to train incrementally."
             )
         if (X_val is None) != (y_val is None):
             raise ValueError("X_val and y_val must be passed together.")

@@ -5,6 +5,7 @@ end they switch on never lets padding change a prediction."""
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from skorch.callbacks import Callback
 
 from sklearn_rnn import RNNClassifier, RNNRegressor
 
@@ -181,29 +182,21 @@ def test_thread_policy_gives_long_convolutions_all_threads():
                             concurrent=2) == 1
 
 
-class _RecordWeights:
+def _float_state(net):
+    return {k: v.detach().clone() for k, v in net.module_.state_dict().items()
+            if v.dtype.is_floating_point}
+
+
+class _RecordWeights(Callback):
     """A user callback (it runs after the estimator's own) that records the
     module's floating-point state before training and after every step."""
 
-    def __init__(self):
-        from skorch.callbacks import Callback
+    def on_train_begin(self, net, **kwargs):
+        self.steps = [_float_state(net)]
 
-        recorder = self
-
-        class Recorder(Callback):
-            def on_train_begin(self, net, **kwargs):
-                recorder.steps = [recorder._snapshot(net)]
-
-            def on_batch_end(self, net, training=False, **kwargs):
-                if training:
-                    recorder.steps.append(recorder._snapshot(net))
-
-        self.callback = Recorder()
-
-    @staticmethod
-    def _snapshot(net):
-        return {k: v.detach().clone() for k, v in net.module_.state_dict().items()
-                if v.dtype.is_floating_point}
+    def on_batch_end(self, net, training=False, **kwargs):
+        if training:
+            self.steps.append(_float_state(net))
 
 
 def test_average_weights_leaves_the_moving_average_of_every_step():
@@ -211,7 +204,7 @@ def test_average_weights_leaves_the_moving_average_of_every_step():
     X, y = _fixed(24, 80)
     record = _RecordWeights()
     clf = RNNClassifier(hidden_size=4, max_iter=3, batch_size=8, random_state=0,
-                        callbacks=[record.callback]).fit(X, y)
+                        callbacks=[record]).fit(X, y)
     assert clf.average_weights_ and clf.conv_batch_norm_
     expected = dict(record.steps[0])
     for n, step in enumerate(record.steps[1:], start=1):
