@@ -68,9 +68,11 @@ def fit_ours(workload, data, device="cpu"):
     # (the 'auto' one would add convolutions to the variable-length
     # workload), the last state, no per-sequence or per-window
     # normalisation, no validation tail (the 'auto' early stopping holds
-    # one out on windows) and the last step's weights (no average).
+    # one out on windows), the last step's weights (no average) and one
+    # network (the 'auto' ensemble trains three on small data).
     architecture = dict(conv_layers=0, pooling="last", early_stopping=False,
-                        standardize_sequences=False, average_weights=False)
+                        standardize_sequences=False, average_weights=False,
+                        ensemble_size=1)
     if not workload.classification:
         architecture["instance_norm"] = None
     est = Estimator(

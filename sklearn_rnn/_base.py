@@ -36,7 +36,7 @@ from ._callbacks import (
     WeightAveraging,
 )
 from ._compat import Interval, StrOptions, _check_sample_weight
-from ._module import CELLS, POOLINGS, RecurrentNetwork
+from ._module import CELLS, POOLINGS, NetworkEnsemble, RecurrentNetwork
 from ._net import SequenceNet, TailSplit, as_dataset
 from ._sequences import (
     Sequences,
@@ -73,13 +73,24 @@ _GLOBAL_RNG_LOCK = threading.RLock()
 CONV_TARGET_STEPS = 64
 # The 'auto' patience of the stopping rule, in optimiser steps.
 PATIENCE_STEPS = 250
+# The 'auto' ensemble: ENSEMBLE_MEMBERS networks when the training data hold
+# at most ENSEMBLE_MAX_STEPS time steps in all (sequences x steps), one
+# otherwise. Small data sets are where a single network's result depends
+# most on its initialisation, and where a fit is cheap enough to make
+# several (docs: "Getting a good model").
+ENSEMBLE_MEMBERS = 3
+ENSEMBLE_MAX_STEPS = 20_000
 # The decay per optimiser step of the weight average (average_weights):
 # about the last hundred steps.
 AVERAGING_MOMENTUM = 0.99
 
+# Architecture keys newer than some saved models, with the value those
+# models were built with.
+_ARCHITECTURE_BEFORE_KEY = {"ensemble_size": 1}
+
 _INT_PARAMS = ("hidden_size", "num_layers", "max_iter", "batch_size",
                "n_iter_no_change", "embedding_dim", "vocabulary_size",
-               "conv_layers", "conv_kernel_size")
+               "conv_layers", "conv_kernel_size", "ensemble_size")
 _FLOAT_PARAMS = ("dropout", "learning_rate_init", "momentum", "alpha",
                  "clip_grad_norm", "validation_fraction", "tol")
 
@@ -125,6 +136,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         "alpha": [Interval(Real, 0, None, closed="left")],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "average_weights": [StrOptions({"auto"}), "boolean"],
+        "ensemble_size": [StrOptions({"auto"}), Interval(Integral, 1, None,
+                                                         closed="left")],
         "early_stopping": [StrOptions({"auto"}), "boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [StrOptions({"auto"}),
@@ -168,6 +181,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         alpha=0.0,
         clip_grad_norm=None,
         average_weights="auto",
+        ensemble_size="auto",
         early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change="auto",
@@ -203,6 +217,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self.alpha = alpha
         self.clip_grad_norm = clip_grad_norm
         self.average_weights = average_weights
+        self.ensemble_size = ensemble_size
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -354,6 +369,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             "return_sequences": bool(getattr(self, "return_sequences", False)),
             "conv_layers": self._conv_layers(),
             "conv_kernel_size": int(self.conv_kernel_size),
+            "ensemble_size": self._ensemble_size(),
             "conv_batch_norm": self._conv_batch_norm(),
             "standardize_sequences": self._standardize_sequences(),
             "embedding_dim": (None if self.embedding_dim is None
@@ -368,6 +384,28 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         if self.conv_layers == "auto":
             return int(getattr(self, "conv_layers_", 0))
         return int(self.conv_layers)
+
+    def _ensemble_size(self):
+        """Networks in the ensemble: the parameter, or the number ``'auto'``
+        chose at the fit that built the network."""
+        if self.ensemble_size == "auto":
+            return int(getattr(self, "ensemble_size_", 1))
+        return int(self.ensemble_size)
+
+    def _choose_ensemble_size(self, batch, incremental):
+        """``ensemble_size_``: with ``'auto'``, ``ENSEMBLE_MEMBERS`` networks
+        when the training sequences hold at most ``ENSEMBLE_MAX_STEPS``
+        valid time steps in all, else one; one for ``partial_fit``, whose
+        first batch says nothing of the data's size."""
+        if self.ensemble_size != "auto":
+            return int(self.ensemble_size)
+        if incremental:
+            return 1
+        if batch.lengths is None:
+            n_steps = batch.values.shape[0] * batch.values.shape[1]
+        else:
+            n_steps = int(np.asarray(batch.lengths).sum())
+        return ENSEMBLE_MEMBERS if n_steps <= ENSEMBLE_MAX_STEPS else 1
 
     def _conv_batch_norm(self):
         """Batch normalisation in the front end: the parameter, or the
@@ -493,8 +531,23 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         else:
             self.n_iter_no_change_ = int(self.n_iter_no_change)
 
+    # How an ensemble combines its members' outputs (NetworkEnsemble's
+    # ``combine``): the classifier averages probabilities.
+    _ensemble_combine = "mean"
+
+    def _module_spec(self, mean=None, scale=None):
+        """The module class and its keyword arguments: one
+        :class:`RecurrentNetwork`, or a :class:`NetworkEnsemble` of them."""
+        kwargs = self._module_kwargs(mean, scale)
+        size = kwargs.pop("ensemble_size")
+        if size > 1:
+            return NetworkEnsemble, {"ensemble_size": size,
+                                     "combine": self._ensemble_combine, **kwargs}
+        return RecurrentNetwork, kwargs
+
     def _module_kwargs(self, mean=None, scale=None):
-        """Keyword arguments of :class:`RecurrentNetwork` for this estimator."""
+        """Keyword arguments of :class:`RecurrentNetwork` for this estimator,
+        with the ``ensemble_size`` of :meth:`_module_spec`."""
         kwargs = dict(self._architecture())
         kwargs["nonlinearity"] = self.nonlinearity
         kwargs["dropout"] = float(self.dropout)
@@ -582,9 +635,10 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             callbacks.append(("progress_bar", EpochProgressBar()))
         for i, cb in enumerate(self.callbacks or []):
             callbacks.append(cb if isinstance(cb, tuple) else (f"user_{i}", cb))
+        module, module_kwargs = self._module_spec(mean, scale)
         return self._net_class(
-            module=RecurrentNetwork,
-            **{f"module__{k}": v for k, v in self._module_kwargs(mean, scale).items()},
+            module=module,
+            **{f"module__{k}": v for k, v in module_kwargs.items()},
             criterion=criterion,
             **{f"criterion__{k}": v for k, v in criterion_kwargs.items()},
             optimizer=optimizer,
@@ -698,6 +752,7 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         batch = self._validate_X(X, reset=not continuing)
         if not continuing:
             self.conv_layers_ = self._choose_conv_layers(batch)
+            self.ensemble_size_ = self._choose_ensemble_size(batch, incremental)
             # Variable-length sequences train in batches of similar lengths:
             # their statistics are not the population's, which batch
             # normalisation would then use at predict (PLAID 0.49 -> 0.40).
@@ -786,6 +841,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         before = attributes.get("_architecture_")
         if before is None:
             return
+        # Saved before the key existed: the value that built those weights.
+        before = {**_ARCHITECTURE_BEFORE_KEY, **before}
         now = self._architecture()
         changed = [k for k in now if before.get(k) != now[k]
                    and k not in ("input_size", "output_size")]
@@ -880,8 +937,13 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         # The stored hyperparameters decide the module's size: compare them
         # with the stored tensors on the meta device (no memory) before
         # allocating anything, so a doctored state cannot ask for terabytes.
-        expected = self._module_shapes()
         found = {k: tuple(v.shape) for k, v in state["module"].items()}
+        expected = self._module_shapes(max_tensors=len(found))
+        if expected is None:
+            raise ValueError(
+                f"the parameters build an ensemble of {self._ensemble_size()} "
+                f"networks, more than the {len(found)} stored tensors hold"
+            )
         if expected != found:
             mismatched = sorted(set(expected) ^ set(found)) or sorted(
                 k for k in expected if expected[k] != found[k]
@@ -902,11 +964,28 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             "_optimizer_settings_", self._optimizer_settings())
         return self
 
-    def _module_shapes(self):
-        """Shapes of the module's state for the current parameters (no memory)."""
+    def _member_shapes(self):
+        """``(ensemble_size, shapes)``: the networks the parameters build and
+        the state shapes of one of them (built on the meta device)."""
+        module, module_kwargs = self._module_spec()
+        size = int(module_kwargs.pop("ensemble_size", 1))
+        module_kwargs.pop("combine", None)
         with torch.device("meta"):
-            skeleton = RecurrentNetwork(**self._module_kwargs())
-        return {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
+            skeleton = RecurrentNetwork(**module_kwargs)
+        return size, {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
+
+    def _module_shapes(self, max_tensors=None):
+        """Shapes of the module's state for the current parameters (no
+        memory), or None when it would hold more than ``max_tensors``
+        tensors: an ensemble is measured from one member, so that a doctored
+        ``ensemble_size`` cannot make this build millions of them."""
+        size, shapes = self._member_shapes()
+        if size == 1:
+            return shapes
+        if max_tensors is not None and size * len(shapes) > max_tensors:
+            return None
+        return {f"members.{i}.{k}": shape for i in range(size)
+                for k, shape in shapes.items()}
 
     def _load_state(self, net, state, *, optimizer):
         """Load a fitted state's tensors and history into an initialised net.

@@ -102,6 +102,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         alpha=0.0,
         clip_grad_norm=None,
         average_weights="auto",
+        ensemble_size="auto",
         early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change="auto",
@@ -138,6 +139,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             alpha=alpha,
             clip_grad_norm=clip_grad_norm,
             average_weights=average_weights,
+            ensemble_size=ensemble_size,
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change,
@@ -156,6 +158,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     _required_state_attributes = (
         *BaseRNN._required_state_attributes, "classes_", "_class_weights",
     )
+
+    # An ensemble's prediction is the mean of its members' probabilities.
+    _ensemble_combine = "probabilities"
 
     def _criterion(self):
         kwargs = {"reduction": "none"}

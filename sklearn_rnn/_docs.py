@@ -124,6 +124,19 @@ default='adam'
         accuracy, Covid3Month R² up by 0.01, the others within their seed
         spread (docs: "Getting a good model"). The choice is
         ``average_weights_``.
+    ensemble_size : int or 'auto', default='auto'
+        Train this many networks side by side (each initialised from its
+        own draw, all on the same batches, each with the gradient of its own
+        loss) and predict with their combination: the mean of the
+        regressor's outputs, the mean of the classifier's probabilities. A
+        single network's result on a small data set depends on its
+        initialisation; averaging a few removes much of that spread (deep
+        ensembles). Training and prediction cost ``ensemble_size`` times
+        one network's. 'auto' makes 3 when the training sequences hold at
+        most 20,000 time steps in all (sequences x steps, e.g. 80 sequences
+        of 250 steps), where a fit is cheap, and 1 otherwise and in
+        ``partial_fit``. The training history's losses are the members'
+        mean. The choice is ``ensemble_size_``.
     early_stopping : bool or 'auto', default='auto'
         Hold out the **last** ``validation_fraction`` of the training rows
         (time order is kept: never a shuffled or earliest slice, so windows
@@ -216,6 +229,9 @@ FITTED_ATTRIBUTES = """
     average_weights_ : bool
         Whether the weights are an average over the training steps (what
         ``average_weights='auto'`` chose).
+    ensemble_size_ : int
+        Networks trained and combined (what ``ensemble_size='auto'``
+        chose); ``net_.module_.members`` holds them when there are several.
     early_stopping_ : bool
         Whether training held out a validation tail and kept its best epoch
         (what ``early_stopping='auto'`` chose).

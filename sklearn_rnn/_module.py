@@ -1,12 +1,14 @@
 """The torch module behind the estimators: recurrent layers, pooling and head."""
 
+import math
+
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ._tokens import PADDING_ID, UNKNOWN_ID
 
-__all__ = ["RecurrentNetwork", "CELLS", "POOLINGS"]
+__all__ = ["RecurrentNetwork", "NetworkEnsemble", "CELLS", "POOLINGS"]
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 # The smallest per-sequence spread of instance normalisation, relative to the
@@ -351,6 +353,62 @@ class RecurrentNetwork(nn.Module):
             scores = scores.masked_fill(~mask, float("-inf"))
         weights = torch.softmax(scores, dim=1)
         return (weights.unsqueeze(-1) * output).sum(dim=1)
+
+
+class NetworkEnsemble(nn.Module):
+    """Independently initialised :class:`RecurrentNetwork` members trained
+    side by side on the same batches, their predictions combined.
+
+    In training mode the forward pass returns every member's outputs,
+    stacked on a new first axis ``(ensemble_size, B, ...)``: each member
+    gets the gradient of its own loss, exactly as if it trained alone (see
+    ``SequenceNet.train_step_single``). In evaluation mode it returns the
+    combined prediction: the mean of the members' outputs (``combine=
+    'mean'``, regression), or the log of the mean of their class
+    probabilities (``combine='probabilities'``, classification; a softmax
+    of it is that mean, so it stands where one network's logits would).
+
+    Parameters
+    ----------
+    ensemble_size : int
+        Members (at least 2; one network is a plain ``RecurrentNetwork``).
+    combine : {'mean', 'probabilities'}
+        How the members' outputs are combined at evaluation.
+    **member_kwargs
+        The arguments of every member's :class:`RecurrentNetwork`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> ensemble = NetworkEnsemble(3, "probabilities", input_size=1,
+    ...                            output_size=2, hidden_size=4)
+    >>> X = torch.zeros(5, 7, 1)
+    >>> ensemble(X).shape   # training mode: one output per member
+    torch.Size([3, 5, 2])
+    >>> ensemble.eval()(X).exp().sum(dim=1)   # the mean of probabilities
+    tensor([1.0000, 1.0000, 1.0000, 1.0000, 1.0000])
+    """
+
+    def __init__(self, ensemble_size, combine="mean", **member_kwargs):
+        super().__init__()
+        if combine not in ("mean", "probabilities"):
+            raise ValueError(f"combine must be 'mean' or 'probabilities', got "
+                             f"{combine!r}.")
+        self.combine = combine
+        self.members = nn.ModuleList(
+            RecurrentNetwork(**member_kwargs) for _ in range(int(ensemble_size)))
+
+    def forward(self, X, lengths=None):
+        """Every member's outputs stacked (training) or their combination
+        (evaluation); see the class docstring."""
+        outputs = torch.stack([member(X, lengths) for member in self.members])
+        if self.training:
+            return outputs
+        if self.combine == "probabilities":
+            log_probabilities = torch.log_softmax(outputs, dim=-1)
+            return (torch.logsumexp(log_probabilities, dim=0)
+                    - math.log(len(self.members)))
+        return outputs.mean(dim=0)
 
 
 # The smallest per-sequence deviation of standardize_sequences, in units of

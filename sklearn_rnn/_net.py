@@ -23,7 +23,10 @@ the skorch versions it was checked with (``pyproject.toml``), and
 own loop on the same seed.
 """
 
+import os
+import threading
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
@@ -295,7 +298,8 @@ class SequenceNet(NeuralNet):
         dataset = getattr(iterator, "dataset", None)
         values = getattr(dataset, "X", None)
         n_steps = values.shape[1] if getattr(values, "ndim", 0) == 3 else None
-        with limit_threads(self.module_, max(1, batch_size), n_steps):
+        with limit_threads(self.module_, max(1, batch_size), n_steps) as lanes:
+            self._member_lanes = _member_lanes(self.module_, lanes, training)
             for batch in iterator:
                 for hook in begin_hooks:
                     hook(self, batch=batch, training=training)
@@ -367,9 +371,51 @@ class SequenceNet(NeuralNet):
     def train_step_single(self, batch, **fit_params):
         self._switch_mode(True)
         Xi, yi = unpack_data(batch)
+        if _is_ensemble(self.module_):
+            return self._train_members(Xi, yi)
         y_pred = self.infer(Xi)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
         loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def _train_members(self, Xi, yi):
+        """An ensemble's training step: each member's own loss, each
+        backpropagated into its own weights only, so every member gets the
+        gradient it would get alone (a mean over members would divide it by
+        their number, which plain SGD would feel). The members are
+        independent computations: with more than one lane of threads free
+        (``limit_threads``) they run side by side in a thread pool, each on
+        the policy's thread count, with the same results as one after the
+        other. The recorded loss is the members' mean, comparable with one
+        network's."""
+        X, lengths = Xi["X"], Xi.get("lengths")
+        threads = torch.get_num_threads()
+
+        def step(member):
+            if torch.get_num_threads() != threads:
+                torch.set_num_threads(threads)
+            out = member(X, lengths)
+            loss = self.get_loss(out, yi, X=Xi, training=True)
+            loss.backward()
+            return out, loss.detach()
+
+        members = list(self.module_.members)
+        lanes = getattr(self, "_member_lanes", 1)
+        if lanes > 1:
+            # One task per lane, each running its share of the members.
+            def run(group):
+                return [step(members[i]) for i in group]
+
+            groups = [range(lane, len(members), lanes) for lane in range(lanes)]
+            by_member = {}
+            for group, outputs in zip(groups, _member_pool().map(run, groups),
+                                      strict=True):
+                by_member.update(zip(group, outputs, strict=True))
+            results = [by_member[i] for i in range(len(members))]
+        else:
+            results = [step(member) for member in members]
+        y_pred = torch.stack([out for out, _ in results])
+        loss = torch.stack([loss for _, loss in results]).mean()
         return {"loss": loss, "y_pred": y_pred}
 
     def validation_step(self, batch, **fit_params):
@@ -379,6 +425,42 @@ class SequenceNet(NeuralNet):
             y_pred = self.infer(Xi)
             loss = self.get_loss(y_pred, yi, X=Xi, training=False)
         return {"loss": loss, "y_pred": y_pred}
+
+
+_pool_lock = threading.Lock()
+_pool = None
+
+
+def _member_pool():
+    """The process's thread pool for ensemble members (created on first
+    use; its threads wait idle between fits)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2),
+                                       thread_name_prefix="sklearn-rnn-member")
+        return _pool
+
+
+def _member_lanes(module, lanes, training):
+    """Members that may train side by side: the free lanes of threads, on
+    the CPU, without dropout (whose draws from torch's process-wide
+    generator would then interleave in an order that changes between runs).
+    """
+    if not training or lanes < 2 or not _is_ensemble(module):
+        return 1
+    if any(isinstance(layer, torch.nn.Dropout) and layer.p > 0
+           for layer in module.modules()):
+        return 1
+    if any(p.device.type != "cpu" for p in module.parameters()):
+        return 1
+    return min(lanes, len(module.members))
+
+
+def _is_ensemble(module):
+    """Whether ``module`` is a :class:`NetworkEnsemble` (its training outputs
+    carry a leading member axis)."""
+    return isinstance(getattr(module, "members", None), torch.nn.ModuleList)
 
 
 # torch's optimizers that have a fused implementation (``fused=True``).

@@ -405,28 +405,51 @@ def _recurrent(g, rnn, x):
 
 def _network(scope, operator, container):
     """The torch module as ONNX nodes: returns the graph and the raw outputs
-    ``(N, k)`` or ``(N, T, k)``."""
+    ``(N, k)`` or ``(N, T, k)`` (an ensemble's: its members' combined, as
+    ``NetworkEnsemble`` does at predict)."""
     from onnx import TensorProto
 
     est = operator.raw_operator
     module = est.net_.module_
+    members = list(getattr(module, "members", None) or [module])
     g = _Graph(scope, operator, container)
     source = operator.inputs[0]
     x = source.full_name
-    if module.embedding is not None:
-        x = _embed(g, module, x, source)
-    else:
+    # The members share their input side (the same standardisation buffers,
+    # no weights) but for an embedding, which each learns.
+    first = members[0]
+    if first.embedding is None:
         if source.type.to_onnx_type().tensor_type.elem_type != TensorProto.FLOAT:
             x = g.node("Cast", [x], to=TensorProto.FLOAT)
         if len(source.type.shape) == 2:
             x = g.node("Unsqueeze", [x, g.const(np.array([2]), "axes")])
         raw = x
-        x = g.node("Sub", [x, g.const(_array(module.input_mean), "input_mean")])
-        x = g.node("Div", [x, g.const(_array(module.input_scale), "input_scale")])
-        if module.instance_norm_feature is not None:
-            x = _instance_normalise(g, module, raw, x)
-        if module.standardize_sequences:
+        x = g.node("Sub", [x, g.const(_array(first.input_mean), "input_mean")])
+        x = g.node("Div", [x, g.const(_array(first.input_scale), "input_scale")])
+        if first.instance_norm_feature is not None:
+            x = _instance_normalise(g, first, raw, x)
+        if first.standardize_sequences:
             x = _standardize_sequences(g, x)
+    outputs = []
+    for member in members:
+        steps = x
+        if member.embedding is not None:
+            steps = _embed(g, member, source.full_name, source)
+        outputs.append(_member_network(g, member, steps))
+    if len(outputs) == 1:
+        return g, outputs[0]
+    size = g.const(np.array(len(outputs), dtype=np.float32), "ensemble_size")
+    if module.combine == "probabilities":
+        # The log of the mean probabilities stands for one network's logits.
+        probabilities = [g.node("Softmax", [out], axis=-1) for out in outputs]
+        return g, g.node("Log", [g.node("Div", [g.node("Sum", probabilities),
+                                                 size])])
+    return g, g.node("Div", [g.node("Sum", outputs), size])
+
+
+def _member_network(g, module, x):
+    """One :class:`RecurrentNetwork` from its (standardised or embedded)
+    steps ``(N, T, F)`` to its raw outputs."""
     if module.conv is not None:
         x = _convolve(g, module, x)
     else:
@@ -447,7 +470,7 @@ def _network(scope, operator, container):
             x = g.node("Relu", [x])
         elif not isinstance(layer, nn.Dropout):
             raise TypeError(f"No ONNX translation for the head layer {layer!r}.")
-    return g, x
+    return x
 
 
 def _instance_normalise(g, module, raw, scaled):

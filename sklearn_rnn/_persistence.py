@@ -515,13 +515,13 @@ def _weights_bound(estimator):
     weights, and the safetensors header.
     """
     try:
-        shapes = estimator._module_shapes()
+        size, shapes = estimator._member_shapes()
     except (TypeError, ValueError, RuntimeError) as exc:
         raise _InvalidModel(
             f"the weights do not fit the model: its parameters describe no "
             f"network that can be built ({exc})"
         ) from None
-    n_values = sum(math.prod(shape) for shape in shapes.values())
+    n_values = size * sum(math.prod(shape) for shape in shapes.values())
     return 4 * (4 * n_values + 4 * int(estimator._n_outputs)) + _HEADER_BYTES
 
 

@@ -100,6 +100,11 @@ def convolution_work(module, batch_size, n_steps):
     >>> convolution_work(front, batch_size=2, n_steps=100)
     40000
     """
+    members = getattr(module, "members", None)
+    if isinstance(members, nn.ModuleList):
+        # An ensemble: each member's front end reads the whole batch.
+        return sum(convolution_work(member, batch_size, n_steps)
+                   for member in members)
     work = 0
     for layer in module.modules():
         if isinstance(layer, nn.Conv1d):
@@ -162,6 +167,10 @@ def policy_enabled():
 def limit_threads(module, batch_size, n_steps=None):
     """Run the body with the policy's thread count, then restore the caller's.
 
+    Yields the number of lanes: how many computations that each take the
+    policy's thread count the caller's share of threads holds side by side
+    (1 with the policy off).
+
     torch's setting is per thread (a thread starts from the process-wide
     default), so concurrent trainings in different threads each set and
     restore their own.
@@ -186,7 +195,7 @@ def limit_threads(module, batch_size, n_steps=None):
     """
     global _active
     if not policy_enabled():
-        yield
+        yield 1
         return
     before = torch.get_num_threads()
     with _lock:
@@ -197,7 +206,10 @@ def limit_threads(module, batch_size, n_steps=None):
                                    n_steps)
         if threads != before:
             torch.set_num_threads(threads)
-        yield
+        # Lanes: how many computations of this size the caller's share of
+        # the threads runs side by side (an ensemble's members, see
+        # SequenceNet.train_step_single).
+        yield max(1, max(1, before // max(1, concurrent)) // threads)
     finally:
         with _lock:
             _active -= 1

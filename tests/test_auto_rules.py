@@ -9,7 +9,8 @@ from skorch.callbacks import Callback
 
 from sklearn_rnn import RNNClassifier, RNNRegressor
 
-TINY = dict(hidden_size=4, max_iter=1, random_state=0)
+# One network: these tests are not about ensembles (test_ensemble.py is).
+TINY = dict(ensemble_size=1, hidden_size=4, max_iter=1, random_state=0)
 
 
 def _fixed(n, T, seed=0):

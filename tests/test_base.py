@@ -18,7 +18,8 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_rnn import RNNClassifier, RNNRegressor
 
-FAST = dict(hidden_size=16, max_iter=15, random_state=0)
+# One network: these tests are not about ensembles (test_ensemble.py is).
+FAST = dict(ensemble_size=1, hidden_size=16, max_iter=15, random_state=0)
 ESTIMATORS = [RNNRegressor, RNNClassifier]
 
 

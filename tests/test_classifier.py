@@ -5,7 +5,8 @@ from sklearn.dummy import DummyClassifier
 
 from sklearn_rnn import RNNClassifier
 
-FAST = dict(hidden_size=16, max_iter=20, random_state=0)
+# One network: these tests are not about ensembles (test_ensemble.py is).
+FAST = dict(ensemble_size=1, hidden_size=16, max_iter=20, random_state=0)
 
 
 def test_learns_beyond_the_majority_class(sign_sequences):

@@ -11,7 +11,9 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_rnn import RNNClassifier, RNNRegressor
 
-FAST = dict(hidden_size=16, max_iter=30, batch_size=16, learning_rate_init=1e-2,
+# One network: these tests are not about ensembles (test_ensemble.py is).
+FAST = dict(ensemble_size=1,
+            hidden_size=16, max_iter=30, batch_size=16, learning_rate_init=1e-2,
             random_state=0)
 
 # Checks that cannot pass for a mini-batch SGD-trained network, and why.

@@ -26,7 +26,9 @@ from skorch.callbacks import Callback
 from sklearn_rnn import RNNClassifier, RNNRegressor
 
 ROOT = Path(__file__).resolve().parents[1]
-FAST = dict(hidden_size=4, max_iter=3, batch_size=16, random_state=0, device="cpu")
+# One network: these tests are not about ensembles (test_ensemble.py is).
+FAST = dict(ensemble_size=1,
+            hidden_size=4, max_iter=3, batch_size=16, random_state=0, device="cpu")
 
 
 @pytest.fixture

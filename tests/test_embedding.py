@@ -22,7 +22,8 @@ from sklearn_rnn import (
 from sklearn_rnn._module import RecurrentNetwork
 from sklearn_rnn._tokens import check_token_ids
 
-FAST = dict(embedding_dim=8, hidden_size=16, max_iter=3, batch_size=16,
+# One network: these tests are not about ensembles (test_ensemble.py is).
+FAST = dict(ensemble_size=1, embedding_dim=8, hidden_size=16, max_iter=3, batch_size=16,
             random_state=0)
 
 

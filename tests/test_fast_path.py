@@ -21,7 +21,9 @@ from sklearn_rnn._threads import (
     training_threads,
 )
 
-FAST = dict(hidden_size=8, max_iter=3, batch_size=16, random_state=0, device="cpu")
+# One network: these tests are not about ensembles (test_ensemble.py is).
+FAST = dict(ensemble_size=1,
+            hidden_size=8, max_iter=3, batch_size=16, random_state=0, device="cpu")
 
 
 @pytest.fixture
@@ -247,6 +249,18 @@ def test_limit_threads_restores_after_an_error():
         with limit_threads(nn.RNN(1, 4), batch_size=4):
             raise RuntimeError("boom")
     assert torch.get_num_threads() == before
+
+
+def test_limit_threads_yields_how_many_such_computations_fit_side_by_side():
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        with limit_threads(nn.RNN(1, 4), batch_size=4) as lanes:
+            assert torch.get_num_threads() == 1 and lanes == 2
+        with limit_threads(nn.LSTM(1, 64), batch_size=256) as lanes:
+            assert torch.get_num_threads() == 2 and lanes == 1
+    finally:
+        torch.set_num_threads(before)
 
 
 def test_trainings_running_at_once_in_threads_share_the_threads():

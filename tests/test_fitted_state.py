@@ -15,7 +15,8 @@ import torch
 from sklearn_rnn import RNNClassifier, RNNRegressor, load_model, save_model
 from sklearn_rnn._base import BaseRNN
 
-FAST = dict(hidden_size=8, batch_size=16, random_state=0)
+# One network: these tests are not about ensembles (test_ensemble.py is).
+FAST = dict(ensemble_size=1, hidden_size=8, batch_size=16, random_state=0)
 
 
 @pytest.fixture(scope="module")

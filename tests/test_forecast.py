@@ -26,7 +26,9 @@ from sklearn_rnn import (
 PERIOD = 20
 WINDOW = 20
 N_TRAIN = 340
-FAST = dict(hidden_size=32, max_iter=30, learning_rate_init=1e-2, random_state=0)
+# One network: these tests are not about ensembles (test_ensemble.py is).
+FAST = dict(ensemble_size=1,
+            hidden_size=32, max_iter=30, learning_rate_init=1e-2, random_state=0)
 
 
 @pytest.fixture(scope="module")

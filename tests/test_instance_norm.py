@@ -17,7 +17,8 @@ from sklearn_rnn import (
 )
 from sklearn_rnn._window import find_continued_feature
 
-FAST = dict(hidden_size=8, max_iter=5, random_state=0)
+# One network: these tests are not about ensembles (test_ensemble.py is).
+FAST = dict(ensemble_size=1, hidden_size=8, max_iter=5, random_state=0)
 
 
 def _noisy_sine(n=300, seed=0):

@@ -11,7 +11,9 @@ from sklearn.metrics import mean_pinball_loss, r2_score
 from sklearn_rnn import RNNRegressor, load_model, make_windows, save_model
 from sklearn_rnn._losses import HUBER_DELTA, PinballLoss
 
-FAST = dict(hidden_size=8, max_iter=20, learning_rate_init=1e-2, random_state=0,
+# One network: these tests are not about ensembles (test_ensemble.py is).
+FAST = dict(ensemble_size=1,
+            hidden_size=8, max_iter=20, learning_rate_init=1e-2, random_state=0,
             device="cpu")
 LOSSES = [
     ("squared_error", None, torch.nn.MSELoss),

@@ -26,7 +26,8 @@ from sklearn_rnn import (
     to_onnx,
 )
 
-FAST = dict(hidden_size=4, max_iter=2, batch_size=16, random_state=0)
+# One network: these tests are not about ensembles (test_ensemble.py is).
+FAST = dict(ensemble_size=1, hidden_size=4, max_iter=2, batch_size=16, random_state=0)
 ATOL = 1e-4
 
 

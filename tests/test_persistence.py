@@ -17,7 +17,8 @@ from skorch.callbacks import Callback
 from sklearn_rnn import RNNClassifier, RNNRegressor, load_model, save_model
 from sklearn_rnn._persistence import FORMAT_VERSION
 
-FAST = dict(hidden_size=6, max_iter=3, batch_size=16, random_state=0)
+# One network: these tests are not about ensembles (test_ensemble.py is).
+FAST = dict(ensemble_size=1, hidden_size=6, max_iter=3, batch_size=16, random_state=0)
 
 
 @pytest.fixture(scope="module")
@@ -255,6 +256,7 @@ def _set(path, value):
         (_set(["estimator"], "os.system"), "unknown estimator"),
         (_set(["params", "hidden_size"], 7), "weights do not fit"),
         (_set(["params", "hidden_size"], 10**9), "weights do not fit"),
+        (_set(["params", "ensemble_size"], 10**9), "weights do not fit"),
         (_set(["params", "hidden_size"], "six"), "invalid parameters"),
         (_set(["params", "no_such_param"], 1), "invalid parameters"),
         (_set(["params", "optimizer"], {"__torch_optim__": "load"}),

@@ -6,7 +6,8 @@ from sklearn.metrics import r2_score
 
 from sklearn_rnn import RNNRegressor
 
-FAST = dict(hidden_size=16, max_iter=25, random_state=0)
+# One network: these tests are not about ensembles (test_ensemble.py is).
+FAST = dict(ensemble_size=1, hidden_size=16, max_iter=25, random_state=0)
 
 
 def test_learns_a_noisy_sine_beyond_a_constant(sine_windows):

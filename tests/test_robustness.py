@@ -38,7 +38,9 @@ from sklearn_rnn import (
     recursive_forecast,
 )
 
-FAST = dict(hidden_size=4, max_iter=2, batch_size=16, random_state=0, device="cpu")
+# One network: these tests are not about ensembles (test_ensemble.py is).
+FAST = dict(ensemble_size=1,
+            hidden_size=4, max_iter=2, batch_size=16, random_state=0, device="cpu")
 
 # Derandomised so that CI runs the same examples every time; a failure is
 # reproducible from the printed falsifying example.

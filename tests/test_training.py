@@ -23,7 +23,8 @@ from skorch.callbacks import Callback, LRScheduler
 from sklearn_rnn import RNNClassifier, RNNRegressor
 from sklearn_rnn._net import TailSplit
 
-FAST = dict(hidden_size=8, batch_size=16, random_state=0)
+# One network: these tests are not about ensembles (test_ensemble.py is).
+FAST = dict(ensemble_size=1, hidden_size=8, batch_size=16, random_state=0)
 
 
 @pytest.fixture(scope="module")
