@@ -347,10 +347,13 @@ The configurations, oldest first: `0.1 defaults` (fixed 100 epochs,
 batches of 32), `new-defaults` (the 'auto' batch size and patience, 200
 epochs), `revin-defaults` (those plus what the regressor now does on windows
 of a series: instance normalisation, RevIN, and early stopping on the most
-recent windows), `round-3-defaults` (the current defaults: those with a GRU
-cell instead of the LSTM; the weight average of `average_weights='auto'`
-stays off on windows of a series, where early stopping keeps the best
-epoch). The user guide's forecasting page reads these tables: where the
+recent windows), `round-3-defaults` (those with a GRU cell instead of the
+LSTM; the weight average of `average_weights='auto'` stays off on windows of
+a series, where early stopping keeps the best epoch), `round-4-defaults`
+(the current defaults: those with `ensemble_size='auto'`, three networks
+averaged when the training windows hold at most 20,000 time steps, as every
+series' windows here do; the global model's stacked windows hold more and
+train one). The user guide's forecasting page reads these tables: where the
 defaults win, where they still lose, and why.
 
 ## What runs

@@ -410,10 +410,14 @@ on windows of a series instance normalisation and early stopping),
 `round-3-full-width` (those with a GRU cell instead of the LSTM and the
 weights averaged over the training steps, `average_weights='auto'`;
 measured on ACSF1 and PLAID only, the data sets the next change touches),
-`round-3-defaults` (the current defaults: those with the front end's blocks
-before the last two at half width; on the other data sets the front end has
-at most two blocks, so their rows are also round-3-full-width's). The user
-guide's page "Getting a good model" reads these tables.
+`round-3-defaults` (those with the front end's blocks before the last two
+at half width; on the other data sets the front end has at most two blocks,
+so their rows are also round-3-full-width's), `round-4-defaults` (the
+current defaults: those with `ensemble_size='auto'`, three networks whose
+predictions are averaged when the training data hold at most 20,000 time
+steps; ACSF1 and PLAID hold more, train one network and keep their
+round-3-defaults rows). The user guide's page "Getting a good model" reads
+these tables.
 
 ## What runs
 

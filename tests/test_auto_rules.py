@@ -205,7 +205,7 @@ def test_average_weights_leaves_the_moving_average_of_every_step():
     X, y = _fixed(24, 80)
     record = _RecordWeights()
     clf = RNNClassifier(hidden_size=4, max_iter=3, batch_size=8, random_state=0,
-                        callbacks=[record]).fit(X, y)
+                        ensemble_size=1, callbacks=[record]).fit(X, y)
     assert clf.average_weights_ and clf.conv_batch_norm_
     expected = dict(record.steps[0])
     for n, step in enumerate(record.steps[1:], start=1):

@@ -247,7 +247,8 @@ def test_grid_search_over_embedding_dim_in_a_text_pipeline():
 def test_numeric_estimator_unchanged_without_embedding():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(30, 4))
-    reg = RNNRegressor(hidden_size=4, max_iter=2, random_state=0).fit(X, X[:, 0])
+    reg = RNNRegressor(hidden_size=4, max_iter=2, random_state=0,
+                       ensemble_size=1).fit(X, X[:, 0])
     assert reg.net_.module_.embedding is None
     assert not hasattr(reg, "vocabulary_size_")
 

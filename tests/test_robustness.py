@@ -463,6 +463,7 @@ INVALID_PARAMS = {
     "alpha": [-1.0, "0"],
     "clip_grad_norm": [0, -1.0, "1"],
     "average_weights": ["yes", 1, None, 0.99],
+    "ensemble_size": [0, -1, 1.5, "3", None, True],
     "early_stopping": ["no", 1.5],
     "validation_fraction": [0.0, 1.0, "0.1"],
     "n_iter_no_change": [0, 1.5],
