@@ -349,11 +349,11 @@ epochs), `revin-defaults` (those plus what the regressor now does on windows
 of a series: instance normalisation, RevIN, and early stopping on the most
 recent windows), `round-3-defaults` (those with a GRU cell instead of the
 LSTM; the weight average of `average_weights='auto'` stays off on windows of
-a series, where early stopping keeps the best epoch), `round-4-defaults`
-(the current defaults: those with `ensemble_size='auto'`, three networks
-averaged when the training windows hold at most 20,000 time steps, as every
-series' windows here do; the global model's stacked windows hold more and
-train one). The user guide's forecasting page reads these tables: where the
+a series, where early stopping keeps the best epoch; these are also the
+current defaults' rows: `ensemble_size='auto'` trains one network with early
+stopping), `round-4-ensemble-on-windows` (three networks averaged, as
+`ensemble_size='auto'` trains on small data without early stopping: no
+better here, for three times the fit, hence the rule). The user guide's forecasting page reads these tables: where the
 defaults win, where they still lose, and why.
 
 ## What runs

@@ -415,8 +415,9 @@ at half width; on the other data sets the front end has at most two blocks,
 so their rows are also round-3-full-width's), `round-4-defaults` (the
 current defaults: those with `ensemble_size='auto'`, three networks whose
 predictions are averaged when the training data hold at most 20,000 time
-steps; ACSF1 and PLAID hold more, train one network and keep their
-round-3-defaults rows). The user guide's page "Getting a good model" reads
+steps and early stopping is off; ACSF1 and PLAID hold more and train one
+network, as the sine's windows do (early stopping): their rows equal
+round-3-defaults'). The user guide's page "Getting a good model" reads
 these tables.
 
 ## What runs

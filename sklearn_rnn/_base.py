@@ -75,9 +75,10 @@ CONV_TARGET_STEPS = 64
 PATIENCE_STEPS = 250
 # The 'auto' ensemble: ENSEMBLE_MEMBERS networks when the training data hold
 # at most ENSEMBLE_MAX_STEPS time steps in all (sequences x steps), one
-# otherwise. Small data sets are where a single network's result depends
-# most on its initialisation, and where a fit is cheap enough to make
-# several (docs: "Getting a good model").
+# otherwise (and one with early stopping: see _choose_ensemble_size). Small
+# data sets are where a single network's result depends most on its
+# initialisation, and where a fit is cheap enough to make several (docs:
+# "Getting a good model").
 ENSEMBLE_MEMBERS = 3
 ENSEMBLE_MAX_STEPS = 20_000
 # The decay per optimiser step of the weight average (average_weights):
@@ -396,10 +397,13 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         """``ensemble_size_``: with ``'auto'``, ``ENSEMBLE_MEMBERS`` networks
         when the training sequences hold at most ``ENSEMBLE_MAX_STEPS``
         valid time steps in all, else one; one for ``partial_fit``, whose
-        first batch says nothing of the data's size."""
+        first batch says nothing of the data's size, and with early stopping
+        (windows of a series, ``X_val``), where three networks measured no
+        better than one on the forecast benchmark (MASE 0.648 -> 0.665
+        recursive, 0.729 -> 0.728 direct) for three times the fit."""
         if self.ensemble_size != "auto":
             return int(self.ensemble_size)
-        if incremental:
+        if incremental or self.early_stopping_:
             return 1
         if batch.lengths is None:
             n_steps = batch.values.shape[0] * batch.values.shape[1]
@@ -752,7 +756,6 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         batch = self._validate_X(X, reset=not continuing)
         if not continuing:
             self.conv_layers_ = self._choose_conv_layers(batch)
-            self.ensemble_size_ = self._choose_ensemble_size(batch, incremental)
             # Variable-length sequences train in batches of similar lengths:
             # their statistics are not the population's, which batch
             # normalisation would then use at predict (PLAID 0.49 -> 0.40).
@@ -768,6 +771,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         self.early_stopping_ = self._choose_early_stopping(
             series_windows, incremental, X_val is not None)
         self.average_weights_ = self._choose_average_weights(incremental)
+        if not continuing:
+            self.ensemble_size_ = self._choose_ensemble_size(batch, incremental)
         n_train = len(batch)
         if self.early_stopping_ and X_val is None:
             n_train -= max(1, int(round(n_train * self.validation_fraction)))

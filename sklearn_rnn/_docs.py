@@ -134,9 +134,11 @@ default='adam'
         ensembles). Training and prediction cost ``ensemble_size`` times
         one network's. 'auto' makes 3 when the training sequences hold at
         most 20,000 time steps in all (sequences x steps, e.g. 80 sequences
-        of 250 steps), where a fit is cheap, and 1 otherwise and in
-        ``partial_fit``. The training history's losses are the members'
-        mean. The choice is ``ensemble_size_``.
+        of 250 steps), where a fit is cheap, and 1 otherwise, in
+        ``partial_fit`` and with early stopping (windows of a series,
+        ``X_val``: there three networks forecast no better than one on the
+        benchmark, docs: "Getting a good model"). The training history's
+        losses are the members' mean. The choice is ``ensemble_size_``.
     early_stopping : bool or 'auto', default='auto'
         Hold out the **last** ``validation_fraction`` of the training rows
         (time order is kept: never a shuffled or earliest slice, so windows

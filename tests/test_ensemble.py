@@ -12,7 +12,13 @@ import torch
 from numpy.testing import assert_allclose
 from skorch.callbacks import Callback
 
-from sklearn_rnn import RNNClassifier, RNNRegressor, load_model, save_model
+from sklearn_rnn import (
+    RNNClassifier,
+    RNNRegressor,
+    load_model,
+    make_windows,
+    save_model,
+)
 from sklearn_rnn._base import ENSEMBLE_MAX_STEPS, ENSEMBLE_MEMBERS
 from sklearn_rnn._module import NetworkEnsemble, RecurrentNetwork
 from sklearn_rnn._threads import convolution_work
@@ -50,6 +56,21 @@ def test_auto_counts_the_valid_steps_of_variable_lengths():
     y = np.arange(30) % 2
     clf = RNNClassifier(**{**SMALL, "max_iter": 1}, conv_layers=0).fit(X, y)
     assert clf.ensemble_size_ == 3
+
+
+def test_auto_is_one_network_with_early_stopping():
+    # Windows of a series (early stopping on by 'auto') and X_val: one.
+    series = np.sin(np.arange(300) * 0.1)
+    X, y = make_windows(series, 10)
+    reg = RNNRegressor(**SMALL).fit(X, y)
+    assert reg.early_stopping_ and reg.ensemble_size_ == 1
+    X, y, _ = _data()
+    clf = RNNClassifier(**SMALL).fit(X, y, X_val=X[:6], y_val=y[:6])
+    assert clf.ensemble_size_ == 1
+    # Asked for, an ensemble stops on its combined validation loss.
+    clf = RNNClassifier(**SMALL, ensemble_size=2).fit(X, y, X_val=X[:6],
+                                                       y_val=y[:6])
+    assert clf.ensemble_size_ == 2 and len(clf.validation_loss_curve_) == 3
 
 
 def test_auto_is_one_network_for_partial_fit_and_explicit_sizes_hold():
