@@ -353,8 +353,9 @@ a series, where early stopping keeps the best epoch; these are also the
 current defaults' rows: `ensemble_size='auto'` trains one network with early
 stopping), `round-4-ensemble-on-windows` (three networks averaged, as
 `ensemble_size='auto'` trains on small data without early stopping: no
-better here, for three times the fit, hence the rule). The user guide's forecasting page reads these tables: where the
-defaults win, where they still lose, and why.
+better here, for three times the fit, hence the rule). The user guide's
+forecasting page reads these tables: where the defaults win, where they
+still lose, and why.
 
 ## What runs
 
