@@ -429,16 +429,20 @@ class SequenceNet(NeuralNet):
 
 _pool_lock = threading.Lock()
 _pool = None
+_pool_pid = None
 
 
 def _member_pool():
     """The process's thread pool for ensemble members (created on first
-    use; its threads wait idle between fits)."""
-    global _pool
+    use; its threads wait idle between fits). A forked child (a process
+    pool's worker) inherits the pool object but not its threads: it makes
+    its own."""
+    global _pool, _pool_pid
     with _pool_lock:
-        if _pool is None:
+        if _pool is None or _pool_pid != os.getpid():
             _pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2),
                                        thread_name_prefix="sklearn-rnn-member")
+            _pool_pid = os.getpid()
         return _pool
 
 
@@ -449,7 +453,8 @@ def _member_lanes(module, lanes, training):
     """
     if not training or lanes < 2 or not _is_ensemble(module):
         return 1
-    if any(isinstance(layer, torch.nn.Dropout) and layer.p > 0
+    if any((isinstance(layer, torch.nn.Dropout) and layer.p > 0)
+           or (isinstance(layer, torch.nn.RNNBase) and layer.dropout > 0)
            for layer in module.modules()):
         return 1
     if any(p.device.type != "cpu" for p in module.parameters()):

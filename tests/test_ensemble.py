@@ -4,7 +4,10 @@ combination, and that an ensemble persists, exports and continues training
 like one network."""
 
 import copy
+import os
 import pickle
+import signal
+import time
 
 import numpy as np
 import pytest
@@ -250,3 +253,31 @@ def test_members_with_dropout_train_in_turn(two_threads):
     assert first.net_._member_lanes == 1
     again = RNNClassifier(**SMALL, dropout=0.5).fit(X, y)
     assert_allclose(first.predict_proba(X), again.predict_proba(X), rtol=0, atol=0)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_trains_members_in_its_own_pool(two_threads):
+    # A process pool's worker forked after a fit inherits the thread pool
+    # object but none of its threads: it must not wait on them.
+    X, y, _ = _data()
+    RNNClassifier(**SMALL).fit(X, y)  # the parent's pool exists
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        try:
+            torch.set_num_threads(2)
+            clf = RNNClassifier(**SMALL).fit(X, y)
+            os.write(write, bytes([clf.net_._member_lanes]))
+        finally:
+            os._exit(0)
+    os.close(write)
+    for _ in range(600):  # a child waiting on the parent's threads hangs
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("the forked child's fit did not finish in 60 s")
+    assert os.read(read, 1) == bytes([2]) and status == 0
