@@ -385,8 +385,11 @@ class NetworkEnsemble(nn.Module):
     >>> X = torch.zeros(5, 7, 1)
     >>> ensemble(X).shape   # training mode: one output per member
     torch.Size([3, 5, 2])
-    >>> ensemble.eval()(X).exp().sum(dim=1)   # the mean of probabilities
-    tensor([1.0000, 1.0000, 1.0000, 1.0000, 1.0000])
+    >>> with torch.no_grad():   # evaluation: the log of the mean probabilities
+    ...     probabilities = ensemble.eval()(X).exp()
+    >>> probabilities.shape, bool(torch.allclose(probabilities.sum(dim=1),
+    ...                                          torch.ones(5)))
+    (torch.Size([5, 2]), True)
     """
 
     def __init__(self, ensemble_size, combine="mean", **member_kwargs):
