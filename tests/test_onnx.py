@@ -362,3 +362,41 @@ def test_standardised_sequences_match(Est):
         assert_allclose(outputs[1], est.predict_proba(X), atol=ATOL, rtol=0)
     else:
         assert_allclose(outputs[0], est.predict(X), atol=ATOL, rtol=ATOL)
+
+
+ENSEMBLE = {**FAST, "ensemble_size": 3}
+
+
+@pytest.mark.parametrize("Est", [RNNRegressor, RNNClassifier])
+@pytest.mark.parametrize("extra", [{}, {"conv_layers": 1},
+                                   {"standardize_sequences": True}],
+                         ids=["plain", "front_end", "standardised"])
+def test_ensembles_match_predict(data, Est, extra):
+    """Every member is in the graph, and their combination: the mean of the
+    regressor's outputs, of the classifier's probabilities."""
+    X, y, X_new = data
+    y = y if Est is RNNRegressor else (y > np.median(y)).astype(int) + (y > 110)
+    est = Est(**ENSEMBLE, **extra).fit(X, y)
+    assert len(est.net_.module_.members) == 3
+    outputs = _run(to_onnx(est, X[:1]), X_new)
+    if Est is RNNClassifier:
+        assert_allclose(outputs[1], est.predict_proba(X_new), atol=ATOL, rtol=0)
+        np.testing.assert_array_equal(outputs[0], est.predict(X_new))
+    else:
+        assert_allclose(outputs[0], est.predict(X_new), atol=ATOL, rtol=0)
+
+
+def test_ensembles_of_token_embeddings_and_revin_match_predict():
+    rng = np.random.RandomState(0)
+    X = rng.randint(2, 12, size=(40, 9))
+    clf = RNNClassifier(embedding_dim=3, **ENSEMBLE).fit(X, X[:, 0] > X[:, -1])
+    X_new = rng.randint(0, 30, size=(6, 9))
+    outputs = _run(to_onnx(clf, X[:1]), X_new.astype(np.int64))
+    assert_allclose(outputs[1], clf.predict_proba(X_new), atol=ATOL, rtol=0)
+    series = np.sin(np.arange(200) * 0.1) + 0.05 * np.arange(200)
+    windows, targets = make_windows(series, 12)
+    reg = RNNRegressor(**ENSEMBLE).fit(windows, targets)
+    assert reg.instance_norm_feature_ == 0
+    windows = np.asarray(windows, dtype=np.float32)
+    assert_allclose(_run(to_onnx(reg, windows[:2]), windows)[0],
+                    reg.predict(windows), rtol=1e-4, atol=1e-4)
