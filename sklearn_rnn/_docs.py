@@ -138,7 +138,8 @@ default='adam'
         ``partial_fit`` and with early stopping (windows of a series,
         ``X_val``: there three networks forecast no better than one on the
         benchmark, docs: "Getting a good model"). The training history's
-        losses are the members' mean; in training steps, the ``y_pred``
+        losses are the members' mean (``clip_grad_norm`` clips the norm of
+        all members' gradients together); in training steps, the ``y_pred``
         that skorch callbacks receive has a leading axis of members. The
         choice is ``ensemble_size_``.
     early_stopping : bool or 'auto', default='auto'
