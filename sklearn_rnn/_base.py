@@ -972,9 +972,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
     def _member_shapes(self):
         """``(ensemble_size, shapes)``: the networks the parameters build and
         the state shapes of one of them (built on the meta device)."""
-        module, module_kwargs = self._module_spec()
-        size = int(module_kwargs.pop("ensemble_size", 1))
-        module_kwargs.pop("combine", None)
+        module_kwargs = self._module_kwargs()
+        size = module_kwargs.pop("ensemble_size")
         with torch.device("meta"):
             skeleton = RecurrentNetwork(**module_kwargs)
         return size, {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}

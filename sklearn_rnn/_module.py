@@ -8,7 +8,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ._tokens import PADDING_ID, UNKNOWN_ID
 
-__all__ = ["RecurrentNetwork", "NetworkEnsemble", "CELLS", "POOLINGS"]
+__all__ = ["RecurrentNetwork", "NetworkEnsemble", "networks", "CELLS", "POOLINGS"]
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 # The smallest per-sequence spread of instance normalisation, relative to the
@@ -361,8 +361,9 @@ class NetworkEnsemble(nn.Module):
 
     In training mode the forward pass returns every member's outputs,
     stacked on a new first axis ``(ensemble_size, B, ...)``: each member
-    gets the gradient of its own loss, exactly as if it trained alone (see
-    ``SequenceNet.train_step_single``). In evaluation mode it returns the
+    gets the gradient of its own loss, exactly as if it trained alone (the
+    estimators' training step, ``SequenceNet._train_members``, calls the
+    members one by one to the same effect). In evaluation mode it returns the
     combined prediction: the mean of the members' outputs (``combine=
     'mean'``, regression), or the log of the mean of their class
     probabilities (``combine='probabilities'``, classification; a softmax
@@ -412,6 +413,13 @@ class NetworkEnsemble(nn.Module):
             return (torch.logsumexp(log_probabilities, dim=0)
                     - math.log(len(self.members)))
         return outputs.mean(dim=0)
+
+
+def networks(module):
+    """The networks ``module`` holds: an ensemble's members, else itself."""
+    if isinstance(module, NetworkEnsemble):
+        return list(module.members)
+    return [module]
 
 
 # The smallest per-sequence deviation of standardize_sequences, in units of

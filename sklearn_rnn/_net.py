@@ -35,6 +35,7 @@ from skorch.callbacks import Callback
 from skorch.history import History
 
 from ._compat import TeeGenerator, fused_optimizer_devices, unpack_data
+from ._module import NetworkEnsemble
 from ._sequences import dense_span
 from ._threads import limit_threads
 
@@ -371,7 +372,7 @@ class SequenceNet(NeuralNet):
     def train_step_single(self, batch, **fit_params):
         self._switch_mode(True)
         Xi, yi = unpack_data(batch)
-        if _is_ensemble(self.module_):
+        if isinstance(self.module_, NetworkEnsemble):
             return self._train_members(Xi, yi)
         y_pred = self.infer(Xi)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
@@ -451,7 +452,7 @@ def _member_lanes(module, lanes, training):
     the CPU, without dropout (whose draws from torch's process-wide
     generator would then interleave in an order that changes between runs).
     """
-    if not training or lanes < 2 or not _is_ensemble(module):
+    if not training or lanes < 2 or not isinstance(module, NetworkEnsemble):
         return 1
     if any((isinstance(layer, torch.nn.Dropout) and layer.p > 0)
            or (isinstance(layer, torch.nn.RNNBase) and layer.dropout > 0)
@@ -460,12 +461,6 @@ def _member_lanes(module, lanes, training):
     if any(p.device.type != "cpu" for p in module.parameters()):
         return 1
     return min(lanes, len(module.members))
-
-
-def _is_ensemble(module):
-    """Whether ``module`` is a :class:`NetworkEnsemble` (its training outputs
-    carry a leading member axis)."""
-    return isinstance(getattr(module, "members", None), torch.nn.ModuleList)
 
 
 # torch's optimizers that have a fused implementation (``fused=True``).

@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ._classifier import RNNClassifier
+from ._module import networks
 from ._regressor import RNNRegressor
 from ._sequences import is_ragged
 from ._window import SlidingWindowTransformer
@@ -411,7 +412,7 @@ def _network(scope, operator, container):
 
     est = operator.raw_operator
     module = est.net_.module_
-    members = list(getattr(module, "members", None) or [module])
+    members = networks(module)
     g = _Graph(scope, operator, container)
     source = operator.inputs[0]
     x = source.full_name

@@ -34,6 +34,8 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 
+from ._module import NetworkEnsemble
+
 __all__ = ["STEP_WORK_PER_THREAD", "CONV_WORK_FOR_ALL_THREADS",
            "recurrent_step_work", "convolution_work", "training_threads",
            "limit_threads"]
@@ -100,11 +102,10 @@ def convolution_work(module, batch_size, n_steps):
     >>> convolution_work(front, batch_size=2, n_steps=100)
     40000
     """
-    members = getattr(module, "members", None)
-    if isinstance(members, nn.ModuleList):
-        # An ensemble: each member's front end reads the whole batch.
+    if isinstance(module, NetworkEnsemble):
+        # Each member's front end reads the whole batch.
         return sum(convolution_work(member, batch_size, n_steps)
-                   for member in members)
+                   for member in module.members)
     work = 0
     for layer in module.modules():
         if isinstance(layer, nn.Conv1d):
@@ -147,7 +148,7 @@ def training_threads(module, batch_size, available=None, concurrent=1,
     """
     if available is None:
         available = torch.get_num_threads()
-    share = max(1, available // max(1, concurrent))
+    share = _share(available, concurrent)
     work = recurrent_step_work(module, batch_size)
     if work == 0:
         return share
@@ -155,6 +156,12 @@ def training_threads(module, batch_size, available=None, concurrent=1,
             >= CONV_WORK_FOR_ALL_THREADS):
         return share
     return max(1, min(share, work // STEP_WORK_PER_THREAD))
+
+
+def _share(available, concurrent):
+    """One training's share of ``available`` threads when ``concurrent``
+    trainings run at once (at least one)."""
+    return max(1, available // max(1, concurrent))
 
 
 def policy_enabled():
@@ -209,7 +216,7 @@ def limit_threads(module, batch_size, n_steps=None):
         # Lanes: how many computations of this size the caller's share of
         # the threads runs side by side (an ensemble's members, see
         # SequenceNet.train_step_single).
-        yield max(1, max(1, before // max(1, concurrent)) // threads)
+        yield max(1, _share(before, concurrent) // threads)
     finally:
         with _lock:
             _active -= 1
