@@ -8,6 +8,15 @@ torch.set_num_threads(1)
 
 
 @pytest.fixture
+def torch_threads():
+    """``torch.set_num_threads`` for the test; this process's setting is
+    restored after it."""
+    before = torch.get_num_threads()
+    yield torch.set_num_threads
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
 def sine_windows():
     """Windows of 10 past values of a noisy sine -> next value (time order)."""
     rng = np.random.RandomState(0)

@@ -32,12 +32,9 @@ FAST = dict(ensemble_size=1,
 
 
 @pytest.fixture
-def one_torch_thread():
+def one_torch_thread(torch_threads):
     """This process's torch on one thread, as in the workers, then restored."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+    torch_threads(1)
 
 
 @pytest.fixture(scope="module")

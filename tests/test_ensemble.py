@@ -223,11 +223,8 @@ def test_network_ensemble_refuses_an_unknown_combination():
 
 
 @pytest.fixture
-def two_threads():
-    before = torch.get_num_threads()
-    torch.set_num_threads(2)
-    yield
-    torch.set_num_threads(before)
+def two_threads(torch_threads):
+    torch_threads(2)
 
 
 def test_members_trained_side_by_side_match_one_after_the_other(two_threads):

@@ -217,30 +217,23 @@ def test_thread_policy_gives_small_networks_one_thread_and_shares_cores():
     assert training_threads(nn.Linear(2, 2), 8, available=4) == 4
 
 
-def test_training_runs_with_the_policys_threads_and_restores_the_callers(data):
+def test_training_runs_with_the_policys_threads_and_restores_the_callers(
+        data, torch_threads):
     X, y = data
-    before = torch.get_num_threads()
-    try:
-        torch.set_num_threads(2)
-        recorder = Recorder()
-        RNNRegressor(callbacks=[recorder], **FAST).fit(X, y)
-        assert set(recorder.threads) == {1}
-        assert torch.get_num_threads() == 2
-    finally:
-        torch.set_num_threads(before)
+    torch_threads(2)
+    recorder = Recorder()
+    RNNRegressor(callbacks=[recorder], **FAST).fit(X, y)
+    assert set(recorder.threads) == {1}
+    assert torch.get_num_threads() == 2
 
 
-def test_thread_policy_can_be_switched_off(data, monkeypatch):
+def test_thread_policy_can_be_switched_off(data, monkeypatch, torch_threads):
     X, y = data
-    before = torch.get_num_threads()
     monkeypatch.setenv("SKLEARN_RNN_THREADS", "off")
-    try:
-        torch.set_num_threads(2)
-        recorder = Recorder()
-        RNNRegressor(callbacks=[recorder], **FAST).fit(X, y)
-        assert set(recorder.threads) == {2}
-    finally:
-        torch.set_num_threads(before)
+    torch_threads(2)
+    recorder = Recorder()
+    RNNRegressor(callbacks=[recorder], **FAST).fit(X, y)
+    assert set(recorder.threads) == {2}
 
 
 def test_limit_threads_restores_after_an_error():
@@ -251,21 +244,17 @@ def test_limit_threads_restores_after_an_error():
     assert torch.get_num_threads() == before
 
 
-def test_limit_threads_yields_how_many_such_computations_fit_side_by_side():
-    before = torch.get_num_threads()
-    try:
-        torch.set_num_threads(2)
-        with limit_threads(nn.RNN(1, 4), batch_size=4) as lanes:
-            assert torch.get_num_threads() == 1 and lanes == 2
-        with limit_threads(nn.LSTM(1, 64), batch_size=256) as lanes:
-            assert torch.get_num_threads() == 2 and lanes == 1
-    finally:
-        torch.set_num_threads(before)
+def test_limit_threads_yields_how_many_such_computations_fit_side_by_side(
+        torch_threads):
+    torch_threads(2)
+    with limit_threads(nn.RNN(1, 4), batch_size=4) as lanes:
+        assert torch.get_num_threads() == 1 and lanes == 2
+    with limit_threads(nn.LSTM(1, 64), batch_size=256) as lanes:
+        assert torch.get_num_threads() == 2 and lanes == 1
 
 
-def test_trainings_running_at_once_in_threads_share_the_threads():
+def test_trainings_running_at_once_in_threads_share_the_threads(torch_threads):
     big = nn.LSTM(1, 64)  # 4.2 M multiply-adds per step at batch 256
-    before = torch.get_num_threads()
     seen = {}
 
     def second_training():
@@ -274,17 +263,14 @@ def test_trainings_running_at_once_in_threads_share_the_threads():
             seen["inside"] = torch.get_num_threads()
         seen["after"] = torch.get_num_threads()
 
-    try:
-        torch.set_num_threads(2)
-        with limit_threads(big, batch_size=256):
-            seen["alone"] = torch.get_num_threads()
-            thread = threading.Thread(target=second_training)
-            thread.start()
-            thread.join(timeout=30)
-        assert seen == {"alone": 2, "inside": 1, "after": 2}
-        assert torch.get_num_threads() == 2
-    finally:
-        torch.set_num_threads(before)
+    torch_threads(2)
+    with limit_threads(big, batch_size=256):
+        seen["alone"] = torch.get_num_threads()
+        thread = threading.Thread(target=second_training)
+        thread.start()
+        thread.join(timeout=30)
+    assert seen == {"alone": 2, "inside": 1, "after": 2}
+    assert torch.get_num_threads() == 2
 
 
 # ------------------------------------------ the run_single_epoch override
