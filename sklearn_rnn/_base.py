@@ -47,6 +47,7 @@ from ._sequences import (
     pad_sequences,
     sequences_are_standardized,
 )
+from ._state_checks import BASE_ATTRIBUTES
 from ._tokens import check_token_ids
 from ._utils import as_array_like, device_is_usable, resolve_device
 
@@ -84,10 +85,6 @@ ENSEMBLE_MAX_STEPS = 20_000
 # The decay per optimiser step of the weight average (average_weights):
 # about the last hundred steps.
 AVERAGING_MOMENTUM = 0.99
-
-# Architecture keys newer than some saved models, with the value those
-# models were built with.
-_ARCHITECTURE_BEFORE_KEY = {"ensemble_size": 1}
 
 _INT_PARAMS = ("hidden_size", "num_layers", "max_iter", "batch_size",
                "n_iter_no_change", "embedding_dim", "vocabulary_size",
@@ -574,8 +571,8 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             "momentum": float(self.momentum),
         }
 
-    def _build_net(self, device, seed, has_validation, mean=None, scale=None):
-        """A new, uninitialised skorch net from the current parameters."""
+    def _optimizer_spec(self):
+        """The optimiser class and its keyword arguments (but the rate)."""
         optimizer = self.optimizer
         # MLPRegressor's alpha: the L2 term is divided by the batch size, so
         # an alpha tuned for an MLP means the same here.
@@ -587,6 +584,11 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             if optimizer == "sgd":
                 optimizer_kwargs["momentum"] = float(self.momentum)
             optimizer = OPTIMIZERS[optimizer]
+        return optimizer, optimizer_kwargs
+
+    def _build_net(self, device, seed, has_validation, mean=None, scale=None):
+        """A new, uninitialised skorch net from the current parameters."""
+        optimizer, optimizer_kwargs = self._optimizer_spec()
         monitor = "valid_loss" if has_validation else "train_loss"
         criterion, criterion_kwargs = self._criterion()
         callbacks = [("non_finite_loss", StopOnNonFiniteLoss())]
@@ -846,8 +848,6 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         before = attributes.get("_architecture_")
         if before is None:
             return
-        # Saved before the key existed: the value that built those weights.
-        before = {**_ARCHITECTURE_BEFORE_KEY, **before}
         now = self._architecture()
         changed = [k for k in now if before.get(k) != now[k]
                    and k not in ("input_size", "output_size")]
@@ -890,8 +890,10 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
             self.best_iteration_ = int(np.argmin(self.loss_curve_)) + 1
 
     # ---------------------------------------------------------- fitted state
-    # Fitted attributes without which a state cannot be taken back.
-    _required_state_attributes = ("n_input_features_", "_n_outputs", "device_")
+    # Every fitted attribute, with the check of its value in a model file
+    # (True: present after every fit). The fitted state is this list, not
+    # vars(self): a file holding anything else is refused.
+    _fitted_attributes = BASE_ATTRIBUTES
 
     def _get_fitted_state(self):
         """The whole fitted state, as plain data and CPU tensors.
@@ -902,11 +904,10 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         per-epoch rows. :meth:`_set_fitted_state` takes it back.
         """
         check_is_fitted(self, "net_")
-        params = self.get_params(deep=False)
         net = self.net_
         return {
-            "attributes": {k: v for k, v in vars(self).items()
-                           if k not in params and k != "net_"},
+            "attributes": {k: getattr(self, k) for k in self._fitted_attributes
+                           if hasattr(self, k)},
             "module": _to_cpu(net.module_.state_dict()),
             "criterion": _to_cpu(net.criterion_.state_dict()),
             "optimizers": {name: _to_cpu(getattr(net, name + "_").state_dict())
@@ -925,14 +926,12 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
         does not fit the parameters.
         """
         attributes = state["attributes"]
-        missing = [k for k in self._required_state_attributes if k not in attributes]
+        missing = [k for k, (required, _) in self._fitted_attributes.items()
+                   if required and k not in attributes]
         if missing:
             raise ValueError(f"fitted attributes {missing} are missing")
         for key, value in attributes.items():
             setattr(self, key, value)
-        if "batch_size_" not in attributes:
-            # Saved before the 'auto' sizes existed: the parameters were ints.
-            self._choose_training_sizes(32 * 8)
         if device is None:
             saved = self.device_
             device = saved if device_is_usable(saved) else "cpu"
@@ -1016,10 +1015,14 @@ class BaseRNN(BaseEstimator, metaclass=ABCMeta):
                 # load_state_dict may keep the stored tensors: the previous
                 # net must not see this one's updates.
                 opt.load_state_dict(copy.deepcopy(stored))
-                if not same:
-                    for group, settings in zip(opt.param_groups, fresh,
-                                               strict=True):
-                        group.update(settings)
+                for group, settings in zip(opt.param_groups, fresh, strict=True):
+                    # The implementation flags (fused, foreach, capturable,
+                    # ...) are this optimiser's, never the stored ones: they
+                    # depend on the device, and a doctored flag must not
+                    # select a kernel the stored state does not fit.
+                    group.update(settings if not same else {
+                        k: v for k, v in settings.items()
+                        if v is None or isinstance(v, bool | str)})
         net.history = History(list(state["history"]))
 
     def __getstate__(self):

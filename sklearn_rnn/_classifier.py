@@ -12,6 +12,7 @@ from torch import nn
 from ._base import BaseRNN
 from ._compat import StrOptions
 from ._docs import ARCHITECTURE_PARAMETERS, FITTED_ATTRIBUTES, TRAINING_PARAMETERS
+from ._state_checks import CLASSIFIER_ATTRIBUTES
 
 __all__ = ["RNNClassifier"]
 
@@ -155,9 +156,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         self.class_weight = class_weight
 
     # -------------------------------------------------------------- targets
-    _required_state_attributes = (
-        *BaseRNN._required_state_attributes, "classes_", "_class_weights",
-    )
+    _fitted_attributes = CLASSIFIER_ATTRIBUTES
 
     # An ensemble's prediction is the mean of its members' probabilities.
     _ensemble_combine = "probabilities"

@@ -26,14 +26,32 @@ stored hyperparameters imply.
 import json
 import math
 import os
-import re
-import tempfile
+import secrets
 import warnings
 import zipfile
+from numbers import Real
 
 import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
+
+from ._state_checks import (
+    HISTORY_BYTES_PER_EPOCH,
+    MAX_ARRAY_BYTES,
+    MAX_HISTORY_BYTES,
+    MAX_HISTORY_KEYS,
+    MAX_METADATA_BYTES,
+    MAX_STRING,
+    InvalidModel,
+    check_consistency,
+    check_fitted_attributes,
+    check_parameters,
+    expected_criterion_tensors,
+    expected_module_tensors,
+    is_int,
+    optimizer_layout,
+    safetensors_dtype,
+)
 
 __all__ = ["save_model", "load_model"]
 
@@ -44,19 +62,10 @@ SUPPORTED_VERSIONS = (1,)
 _METADATA = "metadata.json"
 _WEIGHTS = "weights.safetensors"
 _HISTORY = "history.json"
+_MEMBERS = (_METADATA, _WEIGHTS, _HISTORY)
+# skorch's name of the net's one optimiser.
+_OPTIMIZER = "optimizer"
 
-# Bounds on the uncompressed size of the members, checked before reading.
-# The metadata holds parameters, classes, feature names and the per-epoch
-# curves: far below this for any model. The history gets a budget per
-# epoch (skorch's row plus user callbacks' entries), the weights what the
-# hyperparameters imply (see _weights_bound).
-_MAX_METADATA_BYTES = 16 * 2**20
-_HISTORY_BYTES_PER_EPOCH = 16 * 2**10
-_HEADER_BYTES = 2**20
-
-# The fitted attribute that is rebuilt rather than stored.
-_REBUILT_ATTRIBUTES = {"net_"}
-_ATTRIBUTE_NAME = re.compile(r"^_?[a-z][a-z0-9_]*$")
 _ARRAY_KINDS = set("biufUO")
 
 
@@ -118,30 +127,32 @@ def _is_torch_optimizer(cls):
     )
 
 
-def _decode(value):
+def _decode(value, budget):
+    """The Python value of typed JSON read from a file; arrays are charged
+    to ``budget`` (a :class:`_Budget`) before they are built."""
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, list):
-        return [_decode(v) for v in value]
+        return [_decode(v, budget) for v in value]
     if not isinstance(value, dict):
         raise ValueError(f"unexpected JSON value of type {type(value).__name__}")
     tags = [k for k in value if k.startswith("__")]
     if not tags:
-        return {k: _decode(v) for k, v in value.items()}
+        return {k: _decode(v, budget) for k, v in value.items()}
     if len(value) != 1:
         raise ValueError(f"malformed tagged object with keys {sorted(value)[:4]}")
     tag, content = next(iter(value.items()))
     if tag == "__float__" and content in ("nan", "inf", "-inf"):
         return float(content)
     if tag == "__tuple__" and isinstance(content, list):
-        return tuple(_decode(v) for v in content)
+        return tuple(_decode(v, budget) for v in content)
     if tag == "__dict__" and isinstance(content, list):
-        pairs = [_decode(pair) for pair in content]
+        pairs = [_decode(pair, budget) for pair in content]
         if not all(isinstance(p, list) and len(p) == 2 for p in pairs):
             raise ValueError("malformed dict entry")
         return {_hashable(k): v for k, v in pairs}
     if tag == "__ndarray__" and isinstance(content, dict):
-        return _decode_array(content)
+        return _decode_array(content, budget)
     if tag == "__torch_optim__" and isinstance(content, str):
         cls = getattr(torch.optim, content, None)
         if not (isinstance(cls, type) and _is_torch_optimizer(cls)):
@@ -154,25 +165,41 @@ def _hashable(key):
     return tuple(key) if isinstance(key, list) else key
 
 
-def _decode_array(content):
-    dtype = np.dtype(str(content.get("dtype")))
+def _decode_array(content, budget):
+    """An array from its typed JSON, its size checked before it is built."""
+    if set(content) != {"dtype", "shape", "values"}:
+        raise ValueError("malformed array")
+    dtype = np.dtype(str(content["dtype"])[:16])
     # A bounded item size: doctored string dtypes must not allocate GBs.
-    if dtype.kind not in _ARRAY_KINDS or dtype.itemsize > 4096:
+    if dtype.kind not in _ARRAY_KINDS or dtype.itemsize > 4 * MAX_STRING:
         raise ValueError(f"arrays of dtype {dtype} are not supported")
-    shape = tuple(int(s) for s in content.get("shape", ()))
-    values = [_decode(v) for v in content.get("values", ())]
-    if any(isinstance(v, list | dict | tuple) for v in values):
+    shape, values = content["shape"], content["values"]
+    if isinstance(values, list):
+        # Non-finite floats are tagged objects.
+        values = [_decode(v, budget) if isinstance(v, dict) else v
+                  for v in values]
+    if not (isinstance(shape, list) and len(shape) <= 3
+            and all(is_int(s) and s >= 0 for s in shape)
+            and isinstance(values, list) and math.prod(shape) == len(values)):
+        raise ValueError("an array's shape does not match its values")
+    if any(not isinstance(v, bool | int | float | str | None) for v in values):
         raise ValueError("array elements must be scalars")
     if dtype.kind == "O":
+        if any(not isinstance(v, str) or len(v) > MAX_STRING for v in values):
+            raise ValueError("object arrays hold strings of at most "
+                             f"{MAX_STRING} characters")
+        budget.take(sum(8 + 4 * len(v) for v in values), "an array of strings")
         array = np.empty(len(values), dtype=object)
         array[:] = values
     else:
+        budget.take(len(values) * dtype.itemsize, f"an array of {len(values)} "
+                    f"{dtype}")
         array = np.asarray(values, dtype=dtype)
     return array.reshape(shape)
 
 
-def _dumps(obj):
-    return json.dumps(obj, allow_nan=False, indent=1).encode("utf-8")
+def _dumps(obj, indent=1):
+    return json.dumps(obj, allow_nan=False, indent=indent).encode("utf-8")
 
 
 # -------------------------------------------------------------------- saving
@@ -194,8 +221,10 @@ def save_model(estimator, path):
         first; they only matter while fitting); an ``optimizer`` class is
         stored by name when it is one of ``torch.optim``'s.
     path : str, path-like or binary file object
-        Where to write (an existing file is replaced only once the new one
-        is complete).
+        Where to write. An existing file is replaced only once the new one
+        is complete, and keeps its permission bits; a new file gets the
+        ones ``open`` would give it (the umask decides); a symbolic link is
+        written through to its target.
 
     Returns
     -------
@@ -244,6 +273,10 @@ def save_model(estimator, path):
                 "fitting), or use pickle/joblib for models you will only load "
                 "yourself."
             ) from None
+    try:
+        check_parameters(estimator)
+    except InvalidModel as exc:
+        raise ValueError(f"The model cannot be saved: {exc}.") from None
 
     fitted = {}
     for key, value in state["attributes"].items():
@@ -300,22 +333,62 @@ def save_model(estimator, path):
     payload = {
         _METADATA: _dumps(metadata),
         _WEIGHTS: save_tensors(tensors),
-        _HISTORY: _dumps(history),
+        # Compact: its size is bounded per epoch at load.
+        _HISTORY: _dumps(history, indent=None),
     }
+    _check_saved_sizes(payload)
     if hasattr(path, "write"):
         _write_zip(path, payload)
         return path
-    directory = os.path.dirname(os.path.abspath(os.fspath(path)))
-    handle, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
+    _write_file_atomically(os.fspath(path), payload)
+    return path
+
+
+def _check_saved_sizes(payload):
+    """The members' sizes within what load_model reads (every file that
+    save_model writes loads)."""
+    n_epochs = len(json.loads(payload[_HISTORY]))
+    limits = {_METADATA: MAX_METADATA_BYTES,
+              _HISTORY: min(MAX_HISTORY_BYTES,
+                            2**16 + n_epochs * HISTORY_BYTES_PER_EPOCH)}
+    for name, limit in limits.items():
+        if len(payload[name]) > limit:
+            raise ValueError(
+                f"The model cannot be saved: its {name} would take "
+                f"{len(payload[name])} bytes, more than the {limit} bytes "
+                "load_model reads (see the persistence guide's caps).")
+
+
+def _write_file_atomically(path, payload):
+    """Write ``payload`` to ``path`` through a temporary file beside it.
+
+    A symlink is written through (its target is replaced), an existing
+    file keeps its permission bits, and a new file gets the ones ``open``
+    would give it (the umask decides).
+    """
+    target = os.path.realpath(path)
+    directory, name = os.path.split(target)
+    try:
+        mode = os.stat(target).st_mode & 0o7777
+    except FileNotFoundError:
+        mode = None
+    while True:
+        tmp = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
+        try:
+            handle = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:
+            continue
     try:
         with os.fdopen(handle, "wb") as file:
             _write_zip(file, payload)
-        os.replace(tmp, path)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
-    return path
 
 
 def _write_zip(file, payload):
@@ -351,8 +424,15 @@ def load_model(path, *, device=None):
 
     The estimator and its skorch net are rebuilt from the stored parameters
     (no training) and the stored tensors are copied in. Nothing is
-    unpickled: a file that is not a valid model (corrupted, truncated, a
-    pickle in place of the weights, ...) raises ``ValueError``.
+    unpickled, and the file is treated as untrusted: every parameter and
+    fitted attribute is checked for its type and against documented caps,
+    every tensor (the optimiser's state too) must have exactly the dtype
+    and shape that the rebuilt estimator holds, and each member's size is
+    checked against what those checked values allow before it is read. A
+    file that :func:`save_model` could not have written (corrupted,
+    truncated, doctored, a pickle in place of the weights, ...) raises
+    ``ValueError`` naming the member and what was wrong; see the
+    persistence guide for what this does and does not guarantee.
 
     Parameters
     ----------
@@ -392,28 +472,23 @@ def load_model(path, *, device=None):
     """
     try:
         with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            missing = {_METADATA, _WEIGHTS} - names
-            if missing:
-                raise ValueError(f"entries {sorted(missing)} are missing")
-            metadata_bytes = _read_member(archive, _METADATA, _MAX_METADATA_BYTES)
-            metadata = _parse_metadata(metadata_bytes)
-            estimator = _new_estimator(metadata)
-            n_iter = metadata["fitted"].get("n_iter_")
-            if isinstance(n_iter, bool) or not isinstance(n_iter, int) or n_iter < 0:
-                raise _InvalidModel("the fitted attribute n_iter_ is missing")
-            history_bytes = (
-                _read_member(archive, _HISTORY,
-                             _HEADER_BYTES + n_iter * _HISTORY_BYTES_PER_EPOCH)
-                if _HISTORY in names else b"[]"
-            )
-            weight_bytes = _read_member(archive, _WEIGHTS, _weights_bound(estimator))
-    except _InvalidModel as exc:
+            _check_members(archive)
+            metadata = _parse_metadata(
+                _read_member(archive, _METADATA, MAX_METADATA_BYTES))
+            budget = _Budget(MAX_ARRAY_BYTES)
+            estimator = _new_estimator(metadata, budget)
+            layout = _tensor_layout(estimator, metadata, budget)
+            n_iter = estimator.n_iter_
+            history_bytes = _read_member(archive, _HISTORY, min(
+                MAX_HISTORY_BYTES, 2**16 + n_iter * HISTORY_BYTES_PER_EPOCH))
+            weight_bytes = _read_weights(archive, layout)
+            history = _parse_history(history_bytes, estimator, budget)
+    except InvalidModel as exc:
         raise ValueError(
             f"{_describe(path)} is not a valid sklearn-rnn model file: {exc}"
         ) from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError,
-            ValueError) as exc:
+            ValueError, NotImplementedError, RuntimeError) as exc:
         if isinstance(exc, FileNotFoundError | IsADirectoryError):
             raise
         raise ValueError(
@@ -421,21 +496,54 @@ def load_model(path, *, device=None):
             f"(save_model writes a zip archive): {exc}"
         ) from exc
     try:
-        return _restore(estimator, metadata, weight_bytes, history_bytes, device)
-    except _InvalidModel as exc:
+        return _restore(estimator, layout, weight_bytes, history, device)
+    except InvalidModel as exc:
         raise ValueError(
             f"{_describe(path)} is not a valid sklearn-rnn model file: {exc}"
         ) from None
-
-
-class _InvalidModel(Exception):
-    pass
 
 
 def _describe(path):
     if hasattr(path, "read"):
         return "The file object"
     return repr(os.fspath(path))
+
+
+class _Budget:
+    """Bytes that the arrays decoded from one file may take together."""
+
+    def __init__(self, limit):
+        self.left = limit
+
+    def take(self, n_bytes, what):
+        if n_bytes > self.left:
+            raise InvalidModel(
+                f"{what} would take {n_bytes} bytes, more than the "
+                f"{MAX_ARRAY_BYTES} bytes all arrays of a model file may hold")
+        self.left -= n_bytes
+
+
+def _check_members(archive):
+    """The archive holds exactly the members save_model writes, once each,
+    unencrypted, stored or deflated."""
+    infos = archive.infolist()
+    names = [info.filename for info in infos]
+    if len(names) != len(set(names)):
+        twice = sorted({n for n in names if names.count(n) > 1})
+        raise InvalidModel(f"the archive holds {twice} more than once")
+    unknown = sorted(set(names) - set(_MEMBERS))
+    if unknown:
+        raise InvalidModel(f"the archive holds unexpected entries {unknown[:5]}")
+    missing = sorted(set(_MEMBERS) - set(names))
+    if missing:
+        raise InvalidModel(f"entries {missing} are missing")
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise InvalidModel(f"{info.filename} is encrypted")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise InvalidModel(
+                f"{info.filename} uses compression method {info.compress_type}; "
+                "save_model writes stored or deflated entries only")
 
 
 def _read_member(archive, name, limit):
@@ -446,130 +554,319 @@ def _read_member(archive, name, limit):
     """
     size = archive.getinfo(name).file_size
     if size > limit:
-        raise _InvalidModel(
+        raise InvalidModel(
             f"{name} holds {size} bytes uncompressed, more than the {limit} "
             "bytes a model with these parameters can need; it was not read"
         )
     with archive.open(name) as member:
         data = member.read(limit + 1)
-    if len(data) > limit:
-        raise _InvalidModel(f"{name} is larger than its size in the archive")
+    if len(data) > limit or len(data) != size:
+        raise InvalidModel(f"{name} does not have its size in the archive")
     return data
 
 
-def _parse_metadata(metadata_bytes):
+def _loads(data, name):
     try:
-        metadata = json.loads(metadata_bytes.decode("utf-8"))
+        return json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise _InvalidModel(f"unreadable JSON ({exc})") from None
+        raise InvalidModel(f"{name} is unreadable JSON ({exc})") from None
+
+
+def _parse_metadata(metadata_bytes):
+    metadata = _loads(metadata_bytes, _METADATA)
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
-        raise _InvalidModel("the metadata does not name the sklearn-rnn format")
+        raise InvalidModel("the metadata does not name the sklearn-rnn format")
     version = metadata.get("format_version")
     if version not in SUPPORTED_VERSIONS or isinstance(version, bool):
-        raise _InvalidModel(
+        raise InvalidModel(
             f"format version {version!r} is not one this sklearn-rnn reads "
             f"({', '.join(map(str, SUPPORTED_VERSIONS))}); a newer file needs a "
             "newer sklearn-rnn"
         )
+    expected = {"format", "format_version", "sklearn_rnn_version",
+                "torch_version", "estimator", "params", "fitted", "optimizers"}
+    if set(metadata) != expected:
+        raise InvalidModel(
+            f"{_METADATA} must hold the keys {sorted(expected)}, found "
+            f"{sorted(metadata)[:10]}")
     return metadata
 
 
-def _new_estimator(metadata):
-    """The estimator the metadata names, with its parameters and attributes."""
+def _new_estimator(metadata, budget):
+    """The estimator the metadata names, with its checked parameters and
+    fitted attributes set; nothing built yet."""
     classes = _estimator_classes()
     cls = classes.get(metadata.get("estimator"))
     if cls is None:
-        raise _InvalidModel(f"unknown estimator {metadata.get('estimator')!r}")
+        raise InvalidModel(f"unknown estimator {metadata.get('estimator')!r}")
     try:
-        params = _decode(metadata["params"])
-        fitted = _decode(metadata["fitted"])
-        if not (isinstance(params, dict) and isinstance(fitted, dict)
-                and isinstance(metadata.get("optimizers", {}), dict)):
-            raise ValueError("params, fitted and optimizers must be objects")
+        params = _decode(metadata["params"], budget)
+        fitted = _decode(metadata["fitted"], budget)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise InvalidModel(f"invalid parameters ({exc})") from None
+    if not (isinstance(params, dict) and isinstance(fitted, dict)):
+        raise InvalidModel("params and fitted must be objects")
+    names = set(cls().get_params(deep=False))
+    if set(params) != names:
+        unknown, missing = sorted(set(params) - names), sorted(names - set(params))
+        raise InvalidModel(
+            f"invalid parameters (unknown {unknown[:5]}, missing {missing[:5]})")
+    if params.get("callbacks"):
+        raise InvalidModel("callbacks cannot be stored in a model file (its "
+                           "parameter callbacks must be null)")
+    try:
         estimator = cls(**params)
         estimator._validate_params()
-    except (KeyError, TypeError, ValueError, RecursionError) as exc:
-        raise _InvalidModel(f"invalid parameters ({exc})") from None
-    for key in fitted:
-        if (
-            not _ATTRIBUTE_NAME.match(key)
-            or key in params
-            or key in _REBUILT_ATTRIBUTES
-            or hasattr(cls, key)
-        ):
-            raise _InvalidModel(f"unexpected fitted attribute {key!r}")
-    metadata["fitted"] = fitted
-    absent = [k for k in cls._required_state_attributes if k not in fitted]
-    if absent:
-        raise _InvalidModel(f"fitted attributes {absent} are missing")
+        estimator._check_extra_params()
+    except (TypeError, ValueError) as exc:
+        raise InvalidModel(f"invalid parameters ({exc})") from None
+    check_parameters(estimator)
+    check_fitted_attributes(cls._fitted_attributes, fitted)
+    check_consistency(estimator, fitted)
     for key, value in fitted.items():
         setattr(estimator, key, value)
+    try:
+        architecture = estimator._architecture()
+    except (TypeError, ValueError, KeyError) as exc:
+        raise InvalidModel(f"the fitted attributes do not fit ({exc})") from None
+    if fitted["_architecture_"] != architecture:
+        differs = sorted(k for k in set(architecture) | set(fitted["_architecture_"])
+                         if fitted["_architecture_"].get(k) != architecture.get(k))
+        raise InvalidModel(
+            f"the stored architecture differs from what the parameters and "
+            f"fitted attributes build in {differs[:5]}")
     return estimator
 
 
-def _weights_bound(estimator):
-    """Most bytes the weights member can need for the stored parameters.
+def _tensor_layout(estimator, metadata, budget):
+    """What the weights member must hold, and the optimiser's JSON part.
 
-    The network (counted on the meta device: nothing is allocated), up to
-    three optimiser tensors per weight (Adam with amsgrad), the loss's class
-    weights, and the safetensors header.
+    ``{"tensors": {name: (dtype, shape)} (exact), "optimizer": rules for
+    the optimiser's tensors, ...}``, all computed from checked values.
     """
+    module, parameter_shapes = expected_module_tensors(estimator)
+    tensors = {f"module.{k}": v for k, v in module.items()}
+    tensors.update({f"criterion.{k}": v
+                    for k, v in expected_criterion_tensors(estimator).items()})
+    optimizer_cls, kwargs = estimator._optimizer_spec()
+    state_layout, group_keys = optimizer_layout(optimizer_cls, kwargs)
+    optimizers = metadata["optimizers"]
+    if not isinstance(optimizers, dict) or set(optimizers) != {_OPTIMIZER}:
+        raise InvalidModel(f"optimizers must hold the one optimizer "
+                           f"{_OPTIMIZER!r}")
+    stored = optimizers[_OPTIMIZER]
+    if not isinstance(stored, dict) or set(stored) != {"param_groups", "scalars"}:
+        raise InvalidModel("the optimizer state must hold param_groups and scalars")
     try:
-        size, shapes = estimator._member_shapes()
-    except (TypeError, ValueError, RuntimeError) as exc:
-        raise _InvalidModel(
-            f"the weights do not fit the model: its parameters describe no "
-            f"network that can be built ({exc})"
-        ) from None
-    n_values = size * sum(math.prod(shape) for shape in shapes.values())
-    return 4 * (4 * n_values + 4 * int(estimator._n_outputs)) + _HEADER_BYTES
+        groups = _decode(stored["param_groups"], budget)
+        scalars = _decode(stored["scalars"], budget)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise InvalidModel(f"the optimizer state is malformed ({exc})") from None
+    n_params = len(parameter_shapes)
+    _check_param_groups(groups, group_keys, n_params)
+    if not isinstance(scalars, dict):
+        raise InvalidModel("the optimizer's scalars must be an object")
+    values = {}
+    for index, fields in scalars.items():
+        position = _state_index(index, n_params)
+        if not isinstance(fields, dict):
+            raise InvalidModel("the optimizer's scalars must be objects")
+        for key, value in fields.items():
+            if state_layout is None or state_layout.get(key, ("",))[0] != "value":
+                raise InvalidModel(f"the optimizer state holds an unexpected "
+                                   f"value {key!r}")
+            if value is not None and not (
+                    isinstance(value, Real) and not isinstance(value, bool)
+                    and math.isfinite(value)):
+                raise InvalidModel(f"the optimizer value {key!r} must be a "
+                                   "finite number or null")
+        values[position] = fields
+    return {"tensors": tensors, "parameters": parameter_shapes,
+            "state": state_layout, "groups": groups, "values": values}
 
 
-def _restore(estimator, metadata, weight_bytes, history_bytes, device):
+def _check_param_groups(groups, reference, n_params):
+    """One parameter group, with this optimiser's settings: numbers where
+    it has numbers (they may have changed in training: a schedule lowers the
+    rate), anything plain for its flags (replaced by its own at load)."""
+    if not (isinstance(groups, list) and len(groups) == 1
+            and isinstance(groups[0], dict)):
+        raise InvalidModel("the optimizer must have one parameter group")
+    group = groups[0]
+    keys = set(reference) | {"params"}
+    # A learning-rate schedule records the rate it started from.
+    if not keys <= set(group) <= keys | {"initial_lr"}:
+        raise InvalidModel(
+            f"the optimizer's parameter group must hold the keys {sorted(keys)}")
+    if group["params"] != list(range(n_params)):
+        raise InvalidModel(f"the optimizer's parameter group must list the "
+                           f"network's {n_params} parameters in order")
+    for key, value in group.items():
+        if key == "params":
+            continue
+        like = reference.get(key, 0.0)
+        if like is None or isinstance(like, bool | str):
+            # Flags (fused, foreach, ...) are never taken from a file: the
+            # rebuilt optimiser keeps its own.
+            if not (value is None or isinstance(value, bool | str)
+                    and len(str(value)) <= 64):
+                raise InvalidModel(f"the optimizer flag {key!r} must be plain")
+            continue
+        items = value if isinstance(value, tuple) else (value,)
+        count = len(like) if isinstance(like, tuple) else 1
+        if len(items) != count or not all(
+                isinstance(v, Real) and not isinstance(v, bool)
+                and math.isfinite(v) for v in items):
+            raise InvalidModel(
+                f"the optimizer setting {key!r} must be finite numbers, got "
+                f"{value!r:.60}")
+
+
+def _state_index(index, n_params):
+    if not (isinstance(index, str) and index.isdigit() and str(int(index)) == index
+            and int(index) < n_params):
+        raise InvalidModel(f"the optimizer state names no parameter {index!r:.30}")
+    return int(index)
+
+
+def _read_weights(archive, layout):
+    """The weights member, after its safetensors header has been checked
+    against ``layout``: every tensor's name, dtype, shape and place, so that
+    the member is read only when it holds exactly what the model needs."""
+    expected = layout["tensors"]
+    state_layout = layout["state"] or {}
+    n_tensor_keys = sum(kind != "value" for kind, _ in state_layout.values())
+    header_limit = 4096 + 512 * (len(expected)
+                                 + len(layout["parameters"]) * n_tensor_keys)
+    info = archive.getinfo(_WEIGHTS)
+    with archive.open(_WEIGHTS) as member:
+        prefix = member.read(8)
+        if len(prefix) != 8:
+            raise InvalidModel(f"{_WEIGHTS} is not a safetensors file")
+        header_size = int.from_bytes(prefix, "little")
+        if header_size > header_limit:
+            raise InvalidModel(
+                f"{_WEIGHTS} declares a header of {header_size} bytes, more than "
+                f"the {header_limit} its tensors need; it was not read")
+        header = _loads(member.read(header_size), f"the header of {_WEIGHTS}")
+    if not isinstance(header, dict):
+        raise InvalidModel(f"the header of {_WEIGHTS} must be an object")
+    data_size = _check_header(header, layout)
+    total = 8 + header_size + data_size
+    if info.file_size != total:
+        raise InvalidModel(
+            f"{_WEIGHTS} holds {info.file_size} bytes, but its tensors take "
+            f"{total}")
+    return _read_member(archive, _WEIGHTS, total)
+
+
+def _check_header(header, layout):
+    """The data size the checked header describes."""
+    expected = layout["tensors"]
+    state_layout = layout["state"]
+    found = {}
+    spans = []
+    for name, entry in header.items():
+        if name in expected:
+            dtype, shape = expected[name]
+        elif name.startswith(f"optimizer.{_OPTIMIZER}."):
+            index, _, key = name[len(f"optimizer.{_OPTIMIZER}."):].partition(".")
+            position = _state_index(index, len(layout["parameters"]))
+            kind, dtype = (state_layout or {}).get(key, ("value", None))
+            if kind == "value":
+                raise InvalidModel(f"{_WEIGHTS} holds an unexpected optimizer "
+                                   f"tensor {name!r:.80}")
+            shape = layout["parameters"][position] if kind == "param" else ()
+            found.setdefault(position, set()).add(key)
+        else:
+            raise InvalidModel(f"{_WEIGHTS} holds an unexpected tensor "
+                               f"{name!r:.80}")
+        if not (isinstance(entry, dict) and set(entry) == {"dtype", "shape",
+                                                          "data_offsets"}):
+            raise InvalidModel(f"{_WEIGHTS} describes {name!r:.80} malformed")
+        if entry["dtype"] != safetensors_dtype(dtype) or entry["shape"] != list(shape):
+            raise InvalidModel(
+                f"the tensor {name} in {_WEIGHTS} is {entry['dtype']} "
+                f"{entry['shape']!r:.40}; the model needs "
+                f"{safetensors_dtype(dtype)} {list(shape)}")
+        offsets = entry["data_offsets"]
+        n_bytes = math.prod(shape) * torch.empty((), dtype=dtype).element_size()
+        if not (isinstance(offsets, list) and len(offsets) == 2
+                and all(is_int(v) for v in offsets)
+                and offsets[1] - offsets[0] == n_bytes):
+            raise InvalidModel(f"the tensor {name} in {_WEIGHTS} has wrong offsets")
+        spans.append(tuple(offsets))
+    missing = sorted(set(expected) - set(header))
+    if missing:
+        raise InvalidModel(f"{_WEIGHTS} lacks the tensors {missing[:5]}")
+    complete = {k for k, (kind, _) in (state_layout or {}).items()}
+    for position in set(found) | set(layout["values"]):
+        keys = found.get(position, set()) | set(layout["values"].get(position, {}))
+        if keys != complete:
+            raise InvalidModel(
+                f"the optimizer state of parameter {position} holds "
+                f"{sorted(keys)}, not {sorted(complete)}")
+    spans.sort()
+    end = 0
+    for start, stop in spans:
+        if start != end:
+            raise InvalidModel(f"the tensors in {_WEIGHTS} overlap or leave gaps")
+        end = stop
+    return end
+
+
+def _parse_history(history_bytes, estimator, budget):
+    history = _loads(history_bytes, _HISTORY)
+    if not isinstance(history, list) or len(history) != estimator.n_iter_:
+        raise InvalidModel(f"{_HISTORY} must hold one row per epoch "
+                           f"(n_iter_={estimator.n_iter_})")
+    rows = []
+    for row, loss in zip(history, estimator.loss_curve_, strict=True):
+        if not isinstance(row, dict) or len(row) > MAX_HISTORY_KEYS:
+            raise InvalidModel(f"{_HISTORY} must hold one object per epoch")
+        try:
+            row = _decode(row, budget)
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise InvalidModel(f"{_HISTORY} is malformed ({exc})") from None
+        if row.get("train_loss") != loss:
+            raise InvalidModel(f"{_HISTORY} does not match loss_curve_")
+        rows.append(row)
+    return rows
+
+
+def _restore(estimator, layout, weight_bytes, history, device):
     from safetensors import SafetensorError
     from safetensors.torch import load as load_tensors
 
     try:
-        history = _decode(json.loads(history_bytes.decode("utf-8")))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise _InvalidModel(f"unreadable JSON ({exc})") from None
-    if not isinstance(history, list):
-        raise _InvalidModel("the history must be a list of epochs")
-    try:
         tensors = load_tensors(weight_bytes)
     except (SafetensorError, ValueError, RuntimeError) as exc:
-        raise _InvalidModel(
+        raise InvalidModel(
             f"{_WEIGHTS} is not a safetensors file ({exc}); it was not loaded"
         ) from None
+    optimizer_state = {}
+    prefix = f"optimizer.{_OPTIMIZER}."
+    for key, value in _with_prefix(tensors, prefix).items():
+        index, _, field = key.partition(".")
+        optimizer_state.setdefault(int(index), {})[field] = value
+    for index, fields in layout["values"].items():
+        optimizer_state.setdefault(index, {}).update(fields)
+    state = {
+        "attributes": {k: getattr(estimator, k)
+                       for k in estimator._fitted_attributes
+                       if hasattr(estimator, k)},
+        "module": _with_prefix(tensors, "module."),
+        "criterion": _with_prefix(tensors, "criterion."),
+        "optimizers": {_OPTIMIZER: {"state": optimizer_state,
+                                    "param_groups": layout["groups"]}},
+        "history": history,
+    }
     try:
-        state = {
-            "attributes": metadata["fitted"],
-            "module": _with_prefix(tensors, "module."),
-            "criterion": _with_prefix(tensors, "criterion."),
-            "optimizers": _optimizer_states(metadata.get("optimizers", {}),
-                                            tensors),
-            "history": history,
-        }
         estimator._set_fitted_state(state, device)
     except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as exc:
-        raise _InvalidModel(f"the weights do not fit the model ({exc})") from None
+        raise InvalidModel(f"the weights do not fit the model ({exc})") from None
     return estimator
 
 
 def _with_prefix(tensors, prefix):
     return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
-
-
-def _optimizer_states(optimizers, tensors):
-    """The optimisers' state dicts from their JSON part and their tensors."""
-    states = {}
-    for opt_name, stored in optimizers.items():
-        groups = _decode(stored["param_groups"])
-        state = {}
-        for key, value in _with_prefix(tensors, f"optimizer.{opt_name}.").items():
-            index, _, field = key.partition(".")
-            state.setdefault(int(index), {})[field] = value
-        for index, fields in stored.get("scalars", {}).items():
-            state.setdefault(int(index), {}).update(_decode(fields))
-        states[opt_name] = {"state": state, "param_groups": groups}
-    return states

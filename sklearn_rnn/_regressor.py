@@ -11,6 +11,7 @@ from ._base import BaseRNN
 from ._compat import Interval, StrOptions
 from ._docs import ARCHITECTURE_PARAMETERS, FITTED_ATTRIBUTES, TRAINING_PARAMETERS
 from ._losses import LOSSES, check_loss_params, criterion_for
+from ._state_checks import REGRESSOR_ATTRIBUTES
 from ._utils import safe_scale
 from ._window import find_continued_feature
 
@@ -198,10 +199,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         self.instance_norm = instance_norm
 
     # -------------------------------------------------------------- targets
-    _required_state_attributes = (
-        *BaseRNN._required_state_attributes,
-        "_target_mean", "_target_scale", "_target_ndim",
-    )
+    _fitted_attributes = REGRESSOR_ATTRIBUTES
 
     # ------------------------------------------------- instance normalisation
     def _find_series_windows(self, batch, y):

@@ -196,19 +196,6 @@ def test_a_doctored_ensemble_size_is_refused_without_building_it(tmp_path):
         est._set_fitted_state(state)
 
 
-def test_a_state_saved_before_ensembles_still_loads():
-    X, _, y = _data()
-    est = RNNRegressor(**SMALL, ensemble_size=1).fit(X, y)
-    state = est._get_fitted_state()
-    del state["attributes"]["ensemble_size_"]
-    del state["attributes"]["_architecture_"]["ensemble_size"]
-    expected = est.predict(X)
-    fresh = RNNRegressor(**SMALL, warm_start=True)
-    fresh._set_fitted_state(state)
-    assert_allclose(fresh.predict(X), expected)
-    fresh.fit(X, y)  # a warm start: the architecture check passes
-
-
 def test_convolution_work_counts_every_member():
     one = RecurrentNetwork(input_size=1, output_size=1, hidden_size=4,
                            conv_layers=2)

@@ -212,7 +212,7 @@ def test_a_pickle_in_place_of_the_weights_is_never_executed(data, tmp_path):
     torch.save({"module.rnn.weight_ih_l0": _Payload(marker)}, torch_file)
     for n, blob in enumerate([malicious, torch_file.getvalue()]):
         bad = _rewrite(path, tmp_path / f"bad{n}.skrnn", weights=blob)
-        with pytest.raises(ValueError, match="not a safetensors file"):
+        with pytest.raises(ValueError, match="model file: weights.safetensors"):
             load_model(bad)
     assert not marker.exists()
 
@@ -254,9 +254,9 @@ def _set(path, value):
         (_set(["format_version"], FORMAT_VERSION + 1), "not one this sklearn"),
         (_set(["format_version"], 0), "not one this sklearn"),
         (_set(["estimator"], "os.system"), "unknown estimator"),
-        (_set(["params", "hidden_size"], 7), "weights do not fit"),
-        (_set(["params", "hidden_size"], 10**9), "weights do not fit"),
-        (_set(["params", "ensemble_size"], 10**9), "weights do not fit"),
+        (_set(["params", "hidden_size"], 7), "stored architecture differs"),
+        (_set(["params", "hidden_size"], 10**9), "above the cap"),
+        (_set(["params", "ensemble_size"], 10**9), "above the cap"),
         (_set(["params", "hidden_size"], "six"), "invalid parameters"),
         (_set(["params", "no_such_param"], 1), "invalid parameters"),
         (_set(["params", "optimizer"], {"__torch_optim__": "load"}),
@@ -293,7 +293,8 @@ def test_missing_entry_and_wrong_tensor_shapes_are_refused(data, tmp_path):
         load_model(no_weights)
     tensors["module.head.0.weight"] = torch.zeros(3, 3)
     bad = _rewrite(path, tmp_path / "bad.skrnn", weights=save_tensors(tensors))
-    with pytest.raises(ValueError, match="weights do not fit"):
+    with pytest.raises(ValueError, match=r"head.0.weight .* is F32 \[3, 3\]; the "
+                       "model needs F32"):
         load_model(bad)
 
 
