@@ -9,6 +9,7 @@ from ._onnx import register_onnx_converters, to_onnx
 from ._persistence import load_model, save_model
 from ._plotting import plot_loss_curve
 from ._regressor import RNNRegressor
+from ._seq2seq import RNNSeq2Seq
 from ._text import SequenceVectorizer
 from ._window import SlidingWindowTransformer, make_windows
 
@@ -17,6 +18,7 @@ __version__ = "0.1.0"
 __all__ = [
     "RNNRegressor",
     "RNNClassifier",
+    "RNNSeq2Seq",
     "save_model",
     "load_model",
     "plot_loss_curve",

@@ -1,0 +1,1060 @@
+"""RNNSeq2Seq: encoder-decoder for outputs of another length than the input.
+
+The synchronous case (one output per input step) is ``RNNRegressor(
+return_sequences=True)``; a fixed number of outputs is a direct head. This
+estimator maps each input sequence to a sequence of labels of its own
+length, with no step-by-step correspondence ("535+61" -> "596",
+transliteration, dates in words -> ISO dates): an encoder over the input, a
+recurrent decoder attending to the encoder's steps (``_seq2seq_module``),
+trained with teacher forcing on padded batches of targets and predicting by
+greedy decoding of all the rows of a batch at once.
+
+The fitted state has the same shape as the other estimators' (see
+``_base.py``): :meth:`RNNSeq2Seq._get_fitted_state` hands it out and
+:meth:`RNNSeq2Seq._set_fitted_state` takes it back; warm start, pickling
+and persistence go through that pair. A fit works on a copy of the
+estimator and commits its attributes only when training finished: a fit
+that raises (bad input, divergence, Ctrl+C) leaves the estimator as it was.
+"""
+
+import contextlib
+import copy
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping, LRScheduler
+from skorch.history import History
+from torch import nn
+
+from ._base import OPTIMIZERS, PREDICT_BATCH_SIZE, _seeded_global_rng, _to_cpu
+from ._callbacks import EpochProgressBar, StopOnNonFiniteLoss, ValidationScore
+from ._compat import Interval, StrOptions, _check_sample_weight, unpack_data
+from ._module import CELLS
+from ._net import SequenceNet, TailSplit, as_dataset
+from ._seq2seq_module import END_ID, IGNORE_ID, Seq2SeqNetwork
+from ._sequences import (
+    Sequences,
+    check_sequence_array,
+    feature_mean_and_scale,
+    float32_window_view,
+    is_ragged,
+    pad_sequences,
+)
+from ._tokens import check_token_ids
+from ._utils import as_array_like, device_is_usable, resolve_device
+
+__all__ = ["RNNSeq2Seq"]
+
+# A target label never seen in fit (scoring only): it matches no prediction.
+_UNKNOWN_TARGET = -2
+
+_INT_PARAMS = ("hidden_size", "num_layers", "max_iter", "batch_size",
+               "n_iter_no_change", "embedding_dim", "vocabulary_size",
+               "conv_layers", "conv_kernel_size", "max_output_length")
+_FLOAT_PARAMS = ("dropout", "learning_rate_init", "momentum", "alpha",
+                 "clip_grad_norm", "validation_fraction", "tol")
+
+
+class Seq2SeqNet(SequenceNet):
+    """:class:`~sklearn_rnn._net.SequenceNet` whose module reads the targets.
+
+    Teacher forcing feeds each target step the true previous token, so the
+    training step passes the (trimmed) targets to the module; the validation
+    step also decodes greedily, so that ``valid_score`` is the exact-match
+    accuracy that ``score`` reports. The loss is the mean cross-entropy over
+    the valid target steps (end token included), each row's steps weighted
+    by its sample weight.
+    """
+
+    def train_step_single(self, batch, **fit_params):
+        self._switch_mode(True)
+        Xi, yi = unpack_data(batch)
+        yi = _trim_targets(yi)
+        logits = self.module_(Xi["X"], Xi.get("lengths"), yi)
+        loss = self.get_loss(logits, yi, X=Xi, training=True)
+        loss.backward()
+        return {"loss": loss, "y_pred": logits}
+
+    def validation_step(self, batch, **fit_params):
+        self._switch_mode(False)
+        Xi, yi = unpack_data(batch)
+        with torch.no_grad():
+            trimmed = _trim_targets(yi)
+            logits = self.module_(Xi["X"], Xi.get("lengths"), trimmed)
+            loss = self.get_loss(logits, trimmed, X=Xi, training=False)
+            decoded = self.module_.decode(Xi["X"], Xi.get("lengths"),
+                                          self.module_.max_steps)
+        return {"loss": loss, "y_pred": decoded}
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        # (B, L, C) logits against (B, L) ids; ignored steps give 0.
+        loss = self.criterion_(y_pred.transpose(1, 2), y_true)
+        valid = (y_true != IGNORE_ID).to(loss.dtype)
+        weight = (X or {}).get("sample_weight")
+        if weight is None:
+            return loss.sum() / valid.sum().clamp_min(1.0)
+        total = (valid.sum(dim=1) * weight).sum()
+        return (loss.sum(dim=1) * weight).sum() / total.clamp_min(
+            torch.finfo(loss.dtype).tiny)
+
+
+def _trim_targets(targets):
+    """``targets`` without the padding columns no row of the batch needs."""
+    n_steps = int((targets != IGNORE_ID).sum(dim=1).max())
+    return targets[:, :n_steps]
+
+
+class RNNSeq2Seq(BaseEstimator):
+    """Encoder-decoder recurrent network: a sequence of labels per sequence.
+
+    Learns to map each input sequence to an output sequence of labels of
+    any length, unrelated to the input's ("535+61" -> "596", a word to its
+    transliteration, "the third of May 2021" -> "2021-05-03"). An encoder
+    reads the input (the other estimators' recurrent stack and input
+    handling); a recurrent decoder, attending to every step of the encoder,
+    emits one label at a time until it emits its end token, which it learns
+    at the end of every training target. Training feeds the decoder the
+    true previous labels (teacher forcing) on padded batches; ``predict``
+    decodes greedily, all the rows of a batch at once.
+
+    ``X`` is what :class:`RNNClassifier` takes: 2-D ``(n_samples,
+    n_timesteps)`` or 3-D ``(n_samples, n_timesteps, n_features)`` numeric
+    sequences, a list of ``(T_i,)`` / ``(T_i, n_features)`` arrays, or, with
+    ``embedding_dim`` set, integer token ids (:class:`SequenceVectorizer`
+    turns text into them). ``Y`` holds one sequence of labels per row: a
+    list of lists or 1-D arrays of strings or integers, of any lengths (a
+    string is not a sequence here: pass ``[list(s) for s in Y]`` to predict
+    the characters of strings).
+
+    Parameters
+    ----------
+    cell : {'rnn', 'lstm', 'gru'}, default='gru'
+        Recurrent cell of the encoder and the decoder.
+    hidden_size : int, default=128
+        Units of every recurrent layer (per direction in the encoder), of
+        the decoder's label embedding and of its attentional layer.
+    num_layers : int, default=1
+        Stacked recurrent layers, in the encoder and in the decoder.
+    bidirectional : bool, default=False
+        Add a backward encoder stack; the decoder attends to both.
+    dropout : float, default=0.0
+        Dropout between stacked layers, on the decoder's label embeddings
+        and before its output layer.
+    nonlinearity : {'tanh', 'relu'}, default='tanh'
+        Activation of the plain RNN cell (ignored by LSTM and GRU).
+    attention : {'luong', 'bahdanau'}, default='luong'
+        The score of the attention over the encoder's steps: multiplicative
+        (Luong) or additive (Bahdanau). Either way it reads the decoder's
+        current state (Luong's placement), so that teacher-forced training
+        runs the decoder over all target steps in one call.
+    max_output_length : 'auto' or int, default='auto'
+        The most labels ``predict`` emits per row when no end token comes
+        first. 'auto': the longest training target (``max_output_length_``).
+        An int must be at least the longest training target.
+    conv_layers : int, default=0
+        Convolutional blocks before the encoder's recurrent layers, each
+        halving the number of steps the attention reads (long numeric
+        inputs).
+    conv_kernel_size : int, default=5
+        Width of those convolutions.
+    standardize_sequences : bool, default=False
+        Standardise each input feature per sequence and append its mean and
+        log-deviation as features (numeric input only), as in
+        :class:`RNNClassifier`.
+    embedding_dim : int or None, default=None
+        With an int, ``X`` holds integer token ids (0 padding, 1 unknown)
+        read through an embedding of this size.
+    vocabulary_size : int or None, default=None
+        Number of token ids with ``embedding_dim``; None: the largest id in
+        the training ``X`` plus one.
+    max_iter : int, default=30
+        Epochs (passes over the training data).
+    batch_size : int, default=64
+        Sequences per optimiser step.
+    optimizer : {'adam', 'adamw', 'sgd', 'rmsprop'}, default='adam'
+        The optimiser.
+    learning_rate_init : float, default=3e-3
+        The optimiser's learning rate.
+    learning_rate : {'constant', 'adaptive', 'cosine'}, default='constant'
+        Its schedule over the epochs, as in :class:`RNNClassifier`.
+    momentum : float, default=0.9
+        Momentum of 'sgd'.
+    alpha : float, default=0.0
+        L2 penalty, as in scikit-learn's MLP (divided by the batch size).
+    clip_grad_norm : float or None, default=1.0
+        Clip the gradients' global norm at this value.
+    early_stopping : bool, default=False
+        Hold out the last ``validation_fraction`` of the rows, keep the
+        weights of the epoch with the lowest validation loss and stop when
+        it has not improved by ``tol`` for ``n_iter_no_change`` epochs.
+        ``validation_scores_`` then records the exact-match accuracy of
+        each epoch.
+    validation_fraction : float, default=0.1
+        The held-out tail with ``early_stopping``.
+    n_iter_no_change : int, default=10
+        Epochs without an improvement by ``tol`` of the monitored loss
+        (training loss, or validation loss with ``early_stopping``) before
+        training stops.
+    tol : float, default=1e-4
+        The improvement that counts.
+    shuffle : bool, default=True
+        Shuffle the rows every epoch.
+    scale_inputs : bool, default=True
+        Standardise numeric input features with the training statistics.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the weights, the shuffling and dropout.
+    verbose : int, default=0
+        1: a progress bar over epochs; 2: skorch's table per epoch.
+    warm_start : bool, default=False
+        Continue training the fitted network on the next ``fit`` (the
+        architecture and ``classes_`` cannot change).
+    device : str, default='auto'
+        The torch device: 'auto' (CUDA if present), 'cpu', 'cuda', ...
+    callbacks : list of skorch callbacks or None, default=None
+        Extra skorch callbacks (or ``(name, callback)`` tuples).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The output labels (the vocabulary of the targets), sorted.
+    max_output_length_ : int
+        The most labels ``predict`` emits per row.
+    n_features_in_ : int
+        Features seen in fit (columns of a 2-D ``X``, else features per
+        step).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a 2-D DataFrame ``X``.
+    n_input_features_ : int
+        Features per time step the network reads.
+    vocabulary_size_ : int
+        Token ids of the embedding (with ``embedding_dim``).
+    n_iter_ : int
+        Epochs trained.
+    loss_curve_ : list of float
+        Training loss (cross-entropy per target label) of each epoch.
+    best_loss_ : float
+        The lowest training loss.
+    validation_loss_curve_, validation_scores_ : list of float or None
+        Validation loss and exact-match accuracy of each epoch with
+        ``early_stopping``, else None.
+    best_validation_score_ : float or None
+        The validation score of the kept epoch.
+    net_ : skorch.NeuralNet
+        The trained skorch net (``net_.module_`` is the torch module).
+    device_ : str
+        The device the network lives on.
+
+    See Also
+    --------
+    RNNClassifier : One label per sequence.
+    RNNRegressor : ``return_sequences=True``: one output per input step.
+    SequenceVectorizer : Text to token ids.
+
+    Notes
+    -----
+    ``score`` is the exact-match accuracy: a row counts when its whole
+    predicted sequence equals the target.
+
+    Examples
+    --------
+    >>> from sklearn_rnn import RNNSeq2Seq
+    >>> X = [[2, 3], [3, 2, 2], [4], [2, 4, 3]]            # token ids
+    >>> Y = [["a", "b"], ["b"], ["c", "c", "c"], ["a"]]   # any lengths
+    >>> model = RNNSeq2Seq(embedding_dim=4, hidden_size=16, max_iter=60,
+    ...                    batch_size=4, learning_rate_init=0.02,
+    ...                    random_state=0).fit(X, Y)
+    >>> model.classes_.tolist(), model.max_output_length_
+    (['a', 'b', 'c'], 3)
+    >>> [y.tolist() for y in model.predict(X[:3])]
+    [['a', 'b'], ['b'], ['c', 'c', 'c']]
+    >>> model.score(X, Y)
+    1.0
+    """
+
+    _parameter_constraints: dict = {
+        "cell": [StrOptions(set(CELLS))],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "bidirectional": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "nonlinearity": [StrOptions({"tanh", "relu"})],
+        "attention": [StrOptions({"luong", "bahdanau"})],
+        "max_output_length": [StrOptions({"auto"}),
+                              Interval(Integral, 1, None, closed="left")],
+        "conv_layers": [Interval(Integral, 0, None, closed="left")],
+        "conv_kernel_size": [Interval(Integral, 1, None, closed="left")],
+        "standardize_sequences": ["boolean"],
+        "embedding_dim": [Interval(Integral, 1, None, closed="left"), None],
+        "vocabulary_size": [Interval(Integral, 2, None, closed="left"), None],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "optimizer": [StrOptions(set(OPTIMIZERS))],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate": [StrOptions({"constant", "adaptive", "cosine"})],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "shuffle": ["boolean"],
+        "scale_inputs": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "device": [str],
+        "callbacks": [list, None],
+    }
+
+    def __init__(
+        self,
+        *,
+        cell="gru",
+        hidden_size=128,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        nonlinearity="tanh",
+        attention="luong",
+        max_output_length="auto",
+        conv_layers=0,
+        conv_kernel_size=5,
+        standardize_sequences=False,
+        embedding_dim=None,
+        vocabulary_size=None,
+        max_iter=30,
+        batch_size=64,
+        optimizer="adam",
+        learning_rate_init=3e-3,
+        learning_rate="constant",
+        momentum=0.9,
+        alpha=0.0,
+        clip_grad_norm=1.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        shuffle=True,
+        scale_inputs=True,
+        random_state=None,
+        verbose=0,
+        warm_start=False,
+        device="auto",
+        callbacks=None,
+    ):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.nonlinearity = nonlinearity
+        self.attention = attention
+        self.max_output_length = max_output_length
+        self.conv_layers = conv_layers
+        self.conv_kernel_size = conv_kernel_size
+        self.standardize_sequences = standardize_sequences
+        self.embedding_dim = embedding_dim
+        self.vocabulary_size = vocabulary_size
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.alpha = alpha
+        self.clip_grad_norm = clip_grad_norm
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.shuffle = shuffle
+        self.scale_inputs = scale_inputs
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.device = device
+        self.callbacks = callbacks
+
+    # ------------------------------------------------------------- checks
+    def _check_extra_params(self):
+        """What ``_parameter_constraints`` cannot express."""
+        for name in _INT_PARAMS + _FLOAT_PARAMS:
+            if isinstance(getattr(self, name), bool | np.bool_):
+                raise TypeError(
+                    f"{name} must be a number, got the boolean "
+                    f"{getattr(self, name)!r}."
+                )
+        if self.embedding_dim is not None and self.standardize_sequences:
+            raise ValueError(
+                "standardize_sequences=True cannot be combined with "
+                "embedding_dim: token ids are not measurements. Use "
+                "standardize_sequences=False."
+            )
+        for item in self.callbacks or []:
+            callback = item[1] if isinstance(item, tuple) and len(item) == 2 else item
+            named_ok = not isinstance(item, tuple) or isinstance(item[0], str)
+            if not isinstance(callback, Callback) or not named_ok:
+                raise TypeError(
+                    "callbacks must be a list of skorch callbacks or (name, "
+                    f"callback) tuples, got {item!r}."
+                )
+
+    def _validate_X(self, X, *, reset):
+        """``X`` as :class:`Sequences`, checked against the fit (the other
+        estimators' rules: 2-D numeric columns are time steps and
+        ``n_features_in_`` counts them; 3-D and ragged input count features
+        per step)."""
+        if self.embedding_dim is not None:
+            batch, ndim = check_token_ids(self, X, reset=reset)
+        elif is_ragged(X):
+            batch, ndim = pad_sequences(X), None
+        else:
+            if isinstance(X, list | tuple) and len(X) == 0:
+                raise ValueError(
+                    "X is empty: found 0 sequences while a minimum of 1 is "
+                    "required."
+                )
+            X = float32_window_view(as_array_like(X))
+            ndim = getattr(X, "ndim", 0)
+            if ndim == 2 and (reset or self._fitted_on_2d_):
+                values = validate_data(self, X, reset=reset, dtype=np.float32,
+                                       ensure_all_finite=True)
+                batch = Sequences(values[:, :, None], None)
+            else:
+                batch = Sequences(check_sequence_array(X), None)
+        n_features = batch.values.shape[2]
+        if reset:
+            self._fitted_on_2d_ = ndim == 2
+            self.n_input_features_ = n_features
+            if ndim != 2:
+                self.n_features_in_ = n_features
+                if hasattr(self, "feature_names_in_"):
+                    del self.feature_names_in_
+        elif n_features != self.n_input_features_:
+            raise ValueError(
+                f"X has {n_features} features per time step, but RNNSeq2Seq "
+                f"is expecting {self.n_input_features_} features per time step "
+                "as input."
+            )
+        return batch
+
+    def _encode_targets(self, Y, n_samples, *, reset, scoring=False):
+        """``Y`` as an int64 ``(n_samples, longest + 1)`` array of output
+        ids: each row's labels, its end token, then ``IGNORE_ID``.
+
+        With ``reset``, learn ``classes_``; with ``scoring``, a label never
+        seen in fit is allowed (it matches no prediction); otherwise it is
+        an error.
+        """
+        rows = _target_rows(Y, n_samples)
+        lengths = np.fromiter((len(row) for row in rows), dtype=np.int64,
+                              count=len(rows))
+        labels = _concatenate_labels(rows)
+        if reset:
+            if labels.size == 0:
+                raise ValueError(
+                    "Y holds no labels: every target sequence is empty, so "
+                    "there is no output vocabulary to learn. Y needs at least "
+                    "one label in one of its sequences."
+                )
+            self.classes_ = np.unique(labels)
+        elif labels.size and _label_kind(labels) != _label_kind(self.classes_):
+            raise ValueError(
+                f"Y holds labels of type {labels.dtype} but the model was "
+                f"fitted on labels of type {self.classes_.dtype} "
+                f"({self.classes_[:5].tolist()}...); mixing strings and "
+                "numbers is not supported."
+            )
+        known = np.isin(labels, self.classes_)
+        if not scoring and not known.all():
+            unknown = np.unique(labels[~known])
+            raise ValueError(
+                f"Y contains labels {unknown[:10].tolist()} that are not among "
+                f"the classes seen in the first fit: {self.classes_.tolist()}."
+            )
+        ids = np.full(labels.shape[0], _UNKNOWN_TARGET, dtype=np.int64)
+        ids[known] = np.searchsorted(self.classes_, labels[known]) + 1
+        targets = np.full((n_samples, int(lengths.max(initial=0)) + 1),
+                          IGNORE_ID, dtype=np.int64)
+        row_index = np.repeat(np.arange(n_samples), lengths)
+        starts = np.cumsum(lengths) - lengths
+        step_index = np.arange(labels.shape[0]) - np.repeat(starts, lengths)
+        targets[row_index, step_index] = ids
+        targets[np.arange(n_samples), lengths] = END_ID
+        return targets, lengths
+
+    def _check_sample_weight(self, sample_weight, batch):
+        if sample_weight is None:
+            return None
+        return _check_sample_weight(sample_weight, batch.values[:, 0, 0],
+                                    dtype=np.float32, ensure_non_negative=True)
+
+    # ------------------------------------------------------------ building
+    def _architecture(self):
+        """The module arguments that decide what trained weights mean."""
+        return {
+            "input_size": int(self.n_input_features_),
+            "n_classes": int(len(self.classes_)),
+            "cell": self.cell,
+            "hidden_size": int(self.hidden_size),
+            "num_layers": int(self.num_layers),
+            "bidirectional": bool(self.bidirectional),
+            "nonlinearity": self.nonlinearity if self.cell == "rnn" else None,
+            "attention": self.attention,
+            "conv_layers": int(self.conv_layers),
+            "conv_kernel_size": int(self.conv_kernel_size),
+            "standardize_sequences": (bool(self.standardize_sequences)
+                                      and self.embedding_dim is None),
+            "embedding_dim": (None if self.embedding_dim is None
+                              else int(self.embedding_dim)),
+            "num_embeddings": (None if self.embedding_dim is None
+                               else int(self.vocabulary_size_)),
+        }
+
+    def _module_kwargs(self, mean=None, scale=None):
+        kwargs = dict(self._architecture())
+        kwargs["nonlinearity"] = self.nonlinearity
+        kwargs["dropout"] = float(self.dropout)
+        kwargs["max_output_length"] = int(self.max_output_length_)
+        n_features = kwargs["input_size"]
+        kwargs["input_mean"] = ([0.0] * n_features if mean is None
+                                else [float(v) for v in mean])
+        kwargs["input_scale"] = ([1.0] * n_features if scale is None
+                                 else [float(v) for v in scale])
+        return kwargs
+
+    def _module_shapes(self):
+        """The module's state-dict shapes for the current parameters and
+        fitted attributes, built on the meta device (no memory): what a
+        stored state must hold before anything is allocated for it."""
+        with torch.device("meta"):
+            skeleton = _Seq2SeqModule(**self._module_kwargs())
+        return {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
+
+    def _optimizer_settings(self):
+        return {
+            "optimizer": self.optimizer,
+            "learning_rate_init": float(self.learning_rate_init),
+            "alpha": float(self.alpha),
+            "batch_size": int(self.batch_size),
+            "momentum": float(self.momentum),
+        }
+
+    def _build_net(self, device, seed, has_validation, mean=None, scale=None):
+        optimizer_kwargs = {}
+        if self.alpha > 0:
+            optimizer_kwargs["weight_decay"] = float(self.alpha) / int(self.batch_size)
+        if self.optimizer == "sgd":
+            optimizer_kwargs["momentum"] = float(self.momentum)
+        monitor = "valid_loss" if has_validation else "train_loss"
+        callbacks = [("non_finite_loss", StopOnNonFiniteLoss())]
+        if has_validation:
+            callbacks.append(("valid_score", ValidationScore(self._score_outputs)))
+        callbacks.append(("early_stopping", EarlyStopping(
+            monitor=monitor, patience=int(self.n_iter_no_change),
+            threshold=float(self.tol), threshold_mode="abs",
+            load_best=has_validation, sink=_silent)))
+        if self.clip_grad_norm is not None:
+            callbacks.append(("clip_grad_norm",
+                              GradientNormClipping(float(self.clip_grad_norm))))
+        if self.learning_rate == "adaptive":
+            callbacks.append(("lr_schedule", LRScheduler(
+                policy="ReduceLROnPlateau", monitor=monitor, factor=0.2,
+                patience=1, threshold=float(self.tol), threshold_mode="abs")))
+        elif self.learning_rate == "cosine":
+            callbacks.append(("lr_schedule", LRScheduler(
+                policy="CosineAnnealingLR", T_max=int(self.max_iter))))
+        if self.verbose == 1:
+            callbacks.append(("progress_bar", EpochProgressBar()))
+        for i, cb in enumerate(self.callbacks or []):
+            callbacks.append(cb if isinstance(cb, tuple) else (f"user_{i}", cb))
+        module_kwargs = self._module_kwargs(mean, scale)
+        return Seq2SeqNet(
+            module=_Seq2SeqModule,
+            **{f"module__{k}": v for k, v in module_kwargs.items()},
+            criterion=nn.CrossEntropyLoss,
+            criterion__reduction="none",
+            criterion__ignore_index=IGNORE_ID,
+            optimizer=OPTIMIZERS[self.optimizer],
+            lr=float(self.learning_rate_init),
+            **{f"optimizer__{k}": v for k, v in optimizer_kwargs.items()},
+            max_epochs=int(self.max_iter),
+            batch_size=int(self.batch_size),
+            iterator_train__shuffle=self.shuffle,
+            iterator_train__seed=seed,
+            train_split=(TailSplit(float(self.validation_fraction))
+                         if has_validation else None),
+            callbacks=callbacks,
+            device=device,
+            verbose=1 if self.verbose >= 2 else 0,
+        )
+
+    def _initialize(self, net, seed, device):
+        with _seeded_global_rng(seed, device):
+            try:
+                net.initialize()
+            except (RuntimeError, MemoryError) as exc:
+                raise ValueError(
+                    f"Could not build the network with hidden_size="
+                    f"{self.hidden_size}, num_layers={self.num_layers}: {exc}. "
+                    "Use smaller sizes."
+                ) from exc
+        return net
+
+    # -------------------------------------------------------------- fitting
+    def fit(self, X, Y, sample_weight=None):
+        """Fit the encoder-decoder to sequences ``X`` and label sequences ``Y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or \
+(n_samples, n_timesteps, n_features), or list of arrays
+            Input sequences (see the class docstring), or token ids with
+            ``embedding_dim``.
+        Y : sequence of n_samples sequences of labels
+            One list or 1-D array of labels (strings or integers) per row,
+            of any lengths (empty included).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sequence weights of the loss.
+
+        Returns
+        -------
+        self : RNNSeq2Seq
+            The fitted estimator.
+        """
+        self._validate_params()
+        self._check_extra_params()
+        if Y is None:
+            raise ValueError(
+                "RNNSeq2Seq requires Y to be passed, but the target Y is None.")
+        continuing = self.warm_start and hasattr(self, "net_")
+        params = self.get_params(deep=False)
+        # The new fitted state is built on a copy and committed at the end.
+        # (Not copy.copy, which would pickle the net through __getstate__.)
+        work = type(self).__new__(type(self))
+        work.__dict__.update(vars(self))
+        if not continuing:
+            for key in _fitted_keys(work, params):
+                delattr(work, key)
+        work._fit(X, Y, sample_weight, continuing)
+        for key in _fitted_keys(self, params):
+            delattr(self, key)
+        for key in _fitted_keys(work, params):
+            setattr(self, key, getattr(work, key))
+        return self
+
+    def _fit(self, X, Y, sample_weight, continuing):
+        previous = self._get_fitted_state() if continuing else None
+        if continuing:
+            self._check_architecture(previous["attributes"])
+        batch = self._validate_X(X, reset=not continuing)
+        targets, target_lengths = self._encode_targets(
+            Y, len(batch), reset=not continuing)
+        longest = int(target_lengths.max())
+        if self.max_output_length == "auto":
+            self.max_output_length_ = longest
+        elif longest > self.max_output_length:
+            raise ValueError(
+                f"Y holds a target of {longest} labels but max_output_length="
+                f"{self.max_output_length}; use max_output_length>={longest} "
+                "or 'auto'."
+            )
+        else:
+            self.max_output_length_ = int(self.max_output_length)
+        sample_weight = self._check_sample_weight(sample_weight, batch)
+        if self.early_stopping:
+            n_valid = max(1, int(round(len(batch) * self.validation_fraction)))
+            if len(batch) - n_valid < 1:
+                raise ValueError(
+                    f"validation_fraction={self.validation_fraction} leaves no "
+                    f"training sample out of {len(batch)}; use more samples or "
+                    "early_stopping=False."
+                )
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        device = resolve_device(self.device)
+        mean = scale = None
+        if continuing:
+            mean = previous["module"]["encoder.input_mean"].tolist()
+            scale = previous["module"]["encoder.input_scale"].tolist()
+        elif self.scale_inputs and self.embedding_dim is None:
+            mean, scale = feature_mean_and_scale(batch)
+        net = self._build_net(device, seed, self.early_stopping, mean, scale)
+        dataset = as_dataset(batch, targets, sample_weight, device=device)
+        self._initialize(net, seed, device)
+        if continuing:
+            self._load_state(net, previous, optimizer=False)
+        # Dropout draws from torch's process-wide generator: forked and
+        # seeded, so fits in threads cannot interleave their draws.
+        rng_context = (_seeded_global_rng(seed, device) if self.dropout > 0
+                       else contextlib.nullcontext())
+        with rng_context:
+            _train(net, dataset, int(self.max_iter))
+        net.module_.eval()
+        self.net_ = net
+        self.device_ = device
+        self._architecture_ = self._architecture()
+        self._optimizer_settings_ = self._optimizer_settings()
+        self._record_history()
+
+    def _check_architecture(self, attributes):
+        before = attributes.get("_architecture_")
+        if before is None:
+            return
+        now = self._architecture()
+        changed = [k for k in now if before.get(k) != now[k]]
+        if changed:
+            detail = ", ".join(f"{k} {before.get(k)!r} -> {now[k]!r}"
+                               for k in changed)
+            raise ValueError(
+                f"Cannot continue training (warm_start): {detail} changed "
+                "since the network was trained, and its weights do not fit "
+                "the new architecture. Set them back, or set warm_start=False "
+                "to train a new network."
+            )
+
+    def _record_history(self):
+        history = self.net_.history
+        self.n_iter_ = len(history)
+        self.loss_curve_ = [float(v) for v in history[:, "train_loss"]]
+        self.best_loss_ = float(np.min(self.loss_curve_))
+        rows = [row for row in history if "valid_loss" in row]
+        if rows:
+            self.validation_loss_curve_ = [float(r["valid_loss"]) for r in rows]
+            self.validation_scores_ = [float(r.get("valid_score", np.nan))
+                                       for r in rows]
+            best = int(np.argmin(self.validation_loss_curve_))
+            stopper = dict(self.net_.callbacks_).get("early_stopping")
+            kept = getattr(stopper, "best_epoch_", 0)
+            epochs = [r["epoch"] for r in rows]
+            if kept in epochs:
+                best = epochs.index(kept)
+            self.best_validation_score_ = self.validation_scores_[best]
+        else:
+            self.validation_loss_curve_ = None
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+
+    # --------------------------------------------------------- fitted state
+    _required_state_attributes = ("n_input_features_", "classes_",
+                                  "max_output_length_", "device_")
+
+    def _get_fitted_state(self):
+        """The whole fitted state as plain data and CPU tensors.
+
+        ``attributes``: every fitted attribute; ``module``, ``criterion``:
+        state dicts; ``optimizers``: the optimisers' state dicts;
+        ``history``: skorch's per-epoch rows. :meth:`_set_fitted_state`
+        takes it back.
+        """
+        check_is_fitted(self, "net_")
+        params = self.get_params(deep=False)
+        net = self.net_
+        return {
+            "attributes": {k: getattr(self, k) for k in _fitted_keys(self, params)
+                           if k != "net_"},
+            "module": _to_cpu(net.module_.state_dict()),
+            "criterion": _to_cpu(net.criterion_.state_dict()),
+            "optimizers": {name: _to_cpu(getattr(net, name + "_").state_dict())
+                           for name in net._optimizers},
+            "history": list(net.history),
+        }
+
+    def _set_fitted_state(self, state, device=None):
+        """Make this estimator the fitted one that ``state`` describes.
+
+        The module's tensor shapes that the current parameters and the
+        stored attributes imply are computed on the meta device and compared
+        with the stored tensors before anything is allocated; then the net is
+        built and the state loaded into it (optimiser included). ``device``
+        defaults to the saved one when usable here, else the CPU. Raises
+        ``ValueError`` when the state does not fit the parameters.
+        """
+        attributes = state["attributes"]
+        missing = [k for k in self._required_state_attributes
+                   if k not in attributes]
+        if missing:
+            raise ValueError(f"fitted attributes {missing} are missing")
+        for key, value in attributes.items():
+            setattr(self, key, value)
+        if device is None:
+            device = self.device_ if device_is_usable(self.device_) else "cpu"
+        else:
+            device = resolve_device(device)
+        self._check_architecture(attributes)
+        found = {k: tuple(v.shape) for k, v in state["module"].items()}
+        expected = self._module_shapes()
+        if expected != found:
+            mismatched = sorted(set(expected) ^ set(found)) or sorted(
+                k for k in expected if expected[k] != found[k])
+            raise ValueError(
+                f"the module tensors {mismatched} differ from what the "
+                "parameters build"
+            )
+        net = self._build_net(device, 0, bool(self.early_stopping))
+        self._initialize(net, 0, device)
+        self._load_state(net, state, optimizer=True)
+        net.module_.eval()
+        self.net_ = net
+        self.device_ = device
+        self._architecture_ = self._architecture()
+        return self
+
+    def _load_state(self, net, state, *, optimizer):
+        """Load a fitted state's tensors (and, with ``optimizer``, the
+        optimiser's state when the optimiser is the same kind) and history
+        into an initialised net."""
+        net.module_.load_state_dict(state["module"], strict=True)
+        net.criterion_.load_state_dict(state["criterion"], strict=True)
+        if optimizer:
+            before = state["attributes"].get("_optimizer_settings_")
+            for name, stored in state["optimizers"].items():
+                opt = getattr(net, name + "_", None)
+                if opt is None or (before is not None and
+                                   before["optimizer"] != self.optimizer):
+                    continue
+                fresh = [{k: v for k, v in group.items() if k != "params"}
+                         for group in opt.param_groups]
+                opt.load_state_dict(copy.deepcopy(stored))
+                for group, settings in zip(opt.param_groups, fresh, strict=True):
+                    group.update(settings)
+        net.history = History(list(state["history"]))
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        if "net_" in state:
+            fitted = self._get_fitted_state()
+            state = {k: v for k, v in state.items() if k != "net_"}
+            state["_net_state"] = {k: fitted[k] for k in
+                                   ("module", "criterion", "optimizers", "history")}
+        return state
+
+    def __setstate__(self, state):
+        net_state = state.pop("_net_state", None)
+        super().__setstate__(state)
+        if net_state is not None:
+            params = self.get_params(deep=False)
+            attributes = {k: v for k, v in vars(self).items() if k not in params}
+            self._set_fitted_state({"attributes": attributes, **net_state})
+
+    # ----------------------------------------------------------- predicting
+    def _decode(self, batch):
+        """Greedy decoding of the validated ``batch``: ``(n, max_output_length_
+        + 1)`` output ids. Every decoding pass gets exactly
+        ``PREDICT_BATCH_SIZE`` rows (the last block zero-padded), so a row's
+        prediction never depends on the other rows of ``X``."""
+        dataset = as_dataset(batch, device=self.device_)
+        n = len(dataset)
+        order = None
+        if dataset.lengths is not None:
+            order = torch.argsort(dataset.lengths, stable=True)
+        module = self.net_.module_
+        if module.training:
+            module.eval()
+        result = np.empty((n, int(self.max_output_length_) + 1), dtype=np.int64)
+        with torch.inference_mode():
+            for start in range(0, n, PREDICT_BATCH_SIZE):
+                index = (slice(start, start + PREDICT_BATCH_SIZE) if order is None
+                         else order[start:start + PREDICT_BATCH_SIZE])
+                Xi, _ = dataset.take(index)
+                X_block, lengths = Xi["X"], Xi.get("lengths")
+                rows = X_block.shape[0]
+                if rows < PREDICT_BATCH_SIZE:
+                    X_block = nn.functional.pad(
+                        X_block, (0, 0, 0, 0, 0, PREDICT_BATCH_SIZE - rows))
+                    if lengths is not None:
+                        lengths = nn.functional.pad(
+                            lengths, (0, PREDICT_BATCH_SIZE - rows), value=1)
+                ids = module.decode(X_block, lengths, result.shape[1])[:rows]
+                result[index if order is None else index.numpy()] = ids.cpu().numpy()
+        return result
+
+    def _predicted_lengths(self, decoded):
+        """Labels before each row's end token, at most ``max_output_length_``."""
+        ended = decoded == END_ID
+        lengths = np.where(ended.any(axis=1), ended.argmax(axis=1),
+                           decoded.shape[1])
+        return np.minimum(lengths, int(self.max_output_length_))
+
+    def predict(self, X):
+        """Predict the label sequence of each input sequence.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Sequences, as in :meth:`fit`.
+
+        Returns
+        -------
+        Y_pred : ndarray of shape (n_samples,), dtype=object
+            One 1-D array of labels from ``classes_`` per row, ending where
+            the model emitted its end token (at most ``max_output_length_``
+            labels).
+        """
+        check_is_fitted(self, "net_")
+        decoded = self._decode(self._validate_X(X, reset=False))
+        lengths = self._predicted_lengths(decoded)
+        result = np.empty(len(decoded), dtype=object)
+        for i, (ids, length) in enumerate(zip(decoded, lengths, strict=True)):
+            result[i] = self.classes_[ids[:length] - 1]
+        return result
+
+    def _score_outputs(self, targets, decoded, sample_weight=None, lengths=None):
+        """Exact-match accuracy of decoded ids against encoded targets: the
+        one scoring function of ``score`` and of ``validation_scores_``."""
+        targets = np.asarray(targets)
+        decoded = np.asarray(decoded)
+        target_lengths = (targets != IGNORE_ID).sum(axis=1) - 1
+        predicted_lengths = self._predicted_lengths(decoded)
+        width = max(targets.shape[1], decoded.shape[1])
+        steps = np.arange(width)
+
+        def valid(ids, counts):
+            ids = np.pad(ids, ((0, 0), (0, width - ids.shape[1])),
+                         constant_values=IGNORE_ID)
+            return np.where(steps[None, :] < counts[:, None], ids, IGNORE_ID)
+
+        correct = (target_lengths == predicted_lengths) & (
+            valid(targets, target_lengths)
+            == valid(decoded, predicted_lengths)).all(axis=1)
+        return float(np.average(correct, weights=sample_weight))
+
+    def score(self, X, Y, sample_weight=None):
+        """Exact-match accuracy: the share of rows whose predicted sequence
+        equals the target sequence.
+
+        Parameters
+        ----------
+        X : array-like or list of arrays
+            Test sequences.
+        Y : sequence of sequences of labels
+            True label sequences (a label never seen in fit counts as an
+            error).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Weighted share of rows predicted exactly.
+        """
+        check_is_fitted(self, "net_")
+        batch = self._validate_X(X, reset=False)
+        targets, _ = self._encode_targets(Y, len(batch), reset=False,
+                                          scoring=True)
+        sample_weight = self._check_sample_weight(sample_weight, batch)
+        return self._score_outputs(targets, self._decode(batch), sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.target_tags.required = True
+        tags.non_deterministic = False
+        return tags
+
+
+class _Seq2SeqModule(Seq2SeqNetwork):
+    """:class:`Seq2SeqNetwork` that knows how many steps to decode."""
+
+    def __init__(self, *, max_output_length, **kwargs):
+        super().__init__(**kwargs)
+        # The end token after the longest output.
+        self.max_steps = int(max_output_length) + 1
+
+
+def _fitted_keys(estimator, params):
+    """The fitted attributes of ``estimator``: not parameters, names ending
+    in ``_`` (what scikit-learn's ``check_is_fitted`` looks for)."""
+    return [k for k in vars(estimator) if k.endswith("_") and k not in params]
+
+
+def _train(net, dataset, epochs):
+    """skorch's ``partial_fit`` without its ``except KeyboardInterrupt:
+    pass``: Ctrl+C stops the fit as an exception, and the estimator, whose
+    new state is only committed after training, stays as it was."""
+    net.notify("on_train_begin", X=dataset, y=None)
+    try:
+        net.fit_loop(dataset, None, epochs=epochs)
+    except BaseException:
+        # Closes a progress bar; the interrupted net is discarded.
+        with contextlib.suppress(Exception):
+            net.notify("on_train_end", X=dataset, y=None)
+        raise
+    net.notify("on_train_end", X=dataset, y=None)
+
+
+def _target_rows(Y, n_samples):
+    """``Y`` as a list of 1-D label arrays, checked: one per input row."""
+    if isinstance(Y, str | bytes) or not hasattr(Y, "__len__"):
+        raise ValueError(
+            f"Y must hold one sequence of labels per row of X, got {Y!r}."
+        )
+    # A 2-D array is a batch of equally long target sequences.
+    rows = list(Y)
+    if len(rows) != n_samples:
+        raise ValueError(
+            f"X and Y have different numbers of samples: {n_samples} sequences "
+            f"in X but {len(rows)} target sequences in Y."
+        )
+    arrays = []
+    for i, row in enumerate(rows):
+        if isinstance(row, str | bytes):
+            raise ValueError(
+                f"Y[{i}] is the string {row[:30]!r}: Y holds one sequence of "
+                "labels per row, and RNNSeq2Seq does not split strings for "
+                "you. To predict the characters of strings pass "
+                "[list(s) for s in Y]; for one label per row use RNNClassifier."
+            )
+        arr = np.asarray(row)
+        if arr.ndim != 1:
+            what = ("a scalar" if arr.ndim == 0
+                    else f"an array of shape {arr.shape}")
+            raise ValueError(
+                f"Y[{i}] is {what} ({row!r:.40}); Y must hold one 1-D sequence "
+                "of labels per row of X (a list or 1-D array of strings or "
+                "integers, of any length). For one label per row use "
+                "RNNClassifier."
+            )
+        arrays.append(arr)
+    return arrays
+
+
+def _label_kind(labels):
+    return "text" if labels.dtype.kind in "USO" else "number"
+
+
+def _concatenate_labels(rows):
+    """Every label of ``rows`` in one 1-D array, checked as classification
+    labels of one kind (strings or numbers)."""
+    filled = [row for row in rows if row.size]
+    if not filled:
+        return np.empty(0, dtype=np.int64)
+    kinds = {"text" if row.dtype.kind in "SU" else
+             "object" if row.dtype.kind == "O" else "number" for row in filled}
+    if len(kinds - {"object"}) > 1:
+        raise ValueError(
+            "Y mixes string and numeric labels; all labels must be of one "
+            "type (all strings or all integers)."
+        )
+    labels = np.concatenate(filled)
+    if labels.dtype.kind == "O":
+        types = {type(v) for v in labels}
+        if len({str in t.__mro__ for t in types}) > 1:
+            raise ValueError(
+                "Y mixes string and numeric labels; all labels must be of one "
+                "type (all strings or all integers)."
+            )
+        if all(issubclass(t, str) for t in types):
+            labels = labels.astype(str)
+    check_classification_targets(labels)
+    return labels
+
+
+def _silent(*args, **kwargs):
+    """A sink that drops EarlyStopping's messages (verbosity is ours)."""
