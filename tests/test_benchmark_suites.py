@@ -11,6 +11,7 @@ import pytest
 
 from benchmarks import _suite as S
 from benchmarks import forecast as F
+from benchmarks import forecast_data as D
 from benchmarks import quality as Q
 from sklearn_rnn import RNNClassifier, RNNRegressor
 
@@ -82,17 +83,88 @@ def test_mase_and_smape():
     assert F.mase(train, np.array([6.0]), np.array([6.0]), 2) == 0.0
     assert F.smape(np.array([1.0, 0.0]), np.array([3.0, 0.0])) == 50.0
     assert F.smape(np.array([0.0]), np.array([2.0])) == 200.0
+    # |1-2|/1.5, |-1-1|/1 (signs change: sMAPE's weak spot) -> (2/3 + 2)/2.
+    assert F.smape(np.array([1.0, -1.0]), np.array([2.0, 1.0])) == pytest.approx(
+        100 * (2 / 3 + 2) / 2)
+
+
+def test_mase_scale_is_seasonal_with_fallbacks():
+    # Season 2: |3-1|, |2-2|, |4-3|... -> lags of 2 on [1, 2, 3, 2, 5].
+    train = np.array([1.0, 2.0, 3.0, 2.0, 5.0])
+    assert F.mase_scale(train, 2) == pytest.approx((2 + 0 + 2) / 3)
+    # A season as long as the training part: lag 1 (|1|+|1|+|1|+|3| / 4).
+    assert F.mase_scale(train, 5) == pytest.approx(6 / 4)
+    # Seasonal differences all zero (a pure season): lag 1 instead.
+    assert F.mase_scale(np.array([1.0, 3.0, 1.0, 3.0]), 2) == 2.0
+    # A constant training part: undefined, and so is MASE.
+    assert F.mase_scale(np.full(6, 4.0), 2) is None
+    assert F.mase(np.full(6, 4.0), np.ones(2), np.ones(2), 2) is None
+
+
+def test_ratio_and_geometric_mean():
+    assert F.ratio(0.5, 2.0) == 0.25
+    assert F.ratio(0.5, 0.0) is None  # the seasonal naive forecast is exact
+    assert F.ratio(None, 1.0) is None
+    assert F.geometric_mean([0.5, 2.0]) == pytest.approx(1.0)
+    assert F.geometric_mean([1.0, 4.0, None]) == pytest.approx(2.0)
+    # An exact forecast (ratio 0) counts as the floor, 0.01.
+    assert F.geometric_mean([0.0, 100.0]) == pytest.approx(1.0)
+    assert F.geometric_mean([None]) is None
+
+
+def _rows(dataset, group, mases):
+    return [{"dataset": dataset, "group": group, "contender": c,
+             "config": "default" if c == "ours" else None, "mase": m,
+             "fit_s": 1.0} for c, m in mases.items()]
+
+
+def test_summary_counts_a_panel_once():
+    rows = (_rows("a", "series", {"snaive": 2.0, "ours": 1.0})      # 0.5
+            + _rows("b", "series", {"snaive": 1.0, "ours": 2.0})    # 2
+            + _rows("p/x", "p", {"snaive": 1.0, "ours": 4.0})       # 4
+            + _rows("p/y", "p", {"snaive": 1.0, "ours": 1.0})       # 1
+            + _rows("z", "series", {"snaive": 0.0, "ours": 1.0}))   # undefined
+    stats = F.summary(rows)[("ours", "default")]
+    assert stats["series"] == pytest.approx(1.0)        # sqrt(0.5 * 2)
+    assert stats["per_panel"] == {"p": pytest.approx(2.0)}
+    assert stats["all"] == pytest.approx(2.0 ** (1 / 3))  # 0.5, 2 and the panel's 2
+    assert stats["series_worst"] == (2.0, "b")
+    assert stats["panel_worst"] == (4.0, "p/x")
+    assert stats["undefined"] == ["z"]
+    assert F.summary(rows)[("snaive", None)]["all"] == pytest.approx(1.0)
+    # Seeded rows: the ratio of the mean over seeds.
+    rows += _rows("a", "series", {"ours": 3.0})
+    assert F.ratios(rows)[("ours", "default")]["a"] == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("n, season, horizon, window", [
     (526, 12, 24, 24),   # monthly: two seasons
     (36, 12, 7, 9),      # short monthly: a fifth of the series; window capped
     (187, 4, 8, 10),     # quarterly: two seasons; window at least 10
-    (309, 1, 31, 10),    # yearly: a tenth
+    (48, 4, 8, 10),      # prisonLF: 40 quarters to train on
+    (745, 52, 52, 104),  # weekly: one season, window two
+    (1000, 48, 48, 96),  # half-hourly: one day ahead
+    (309, 1, 10, 10),    # yearly: a tenth, at most 10
+    (36, 1, 6, 10),      # yearly: at least 6
+    (20, 1, 4, 5),       # elecsales: at most a fifth; window a third of 16
 ])
 def test_holdout_and_window_rules(n, season, horizon, window):
     series = F.Series("s", np.arange(n, dtype=float), season, "")
     assert (series.horizon, series.window) == (horizon, window)
+    assert len(series.train) == n - horizon and len(series.actual) == horizon
+
+
+def test_window_seasons_option():
+    assert D.window_for(12, 500, window_seasons=1) == 12
+    assert D.window_for(12, 500, window_seasons=3) == 36
+    assert D.window_for(4, 500, window_seasons=1) == 10  # at least 10
+    assert D.window_for(12, 60, window_seasons=3) == 20  # a third of 60
+
+
+def test_seasons_per_frequency():
+    assert D.SEASONS["monthly"] == 12 and D.SEASONS["quarterly"] == 4
+    assert D.SEASONS["weekly"] == 52 and D.SEASONS["half-hourly"] == 48
+    assert D.SEASONS["yearly"] == D.SEASONS["business-daily"] == 1
 
 
 def test_naive_forecasts():
@@ -100,6 +172,61 @@ def test_naive_forecasts():
     train = series.values[:6]
     assert F.run_naive(series, train, 3, 0, {})[1].tolist() == [5, 5, 5]
     assert F.run_snaive(series, train, 6, 0, {})[1].tolist() == [2, 3, 4, 5, 2, 3]
+    train = np.array([1.0, 2.0, 5.0])  # mean step 2
+    assert F.run_drift(series, train, 2, 0, {})[1].tolist() == [7.0, 9.0]
+
+
+def test_series_refuses_gaps_and_finite_span_trims_the_ends():
+    with pytest.raises(ValueError, match="missing"):
+        F.Series("s", np.array([1.0, np.nan, 2.0]), 1, "yearly")
+    span = D.finite_span(np.array([np.nan, np.nan, 1.0, 2.0, np.nan]))
+    assert span.tolist() == [1.0, 2.0]
+    with pytest.raises(ValueError, match="gap"):
+        D.finite_span(np.array([1.0, np.nan, 2.0]))
+
+
+def test_long_series_keep_their_last_values():
+    series = D._series("long", np.arange(D.MAX_LENGTH + 5.0), "weekly", "")
+    assert len(series.values) == D.MAX_LENGTH and series.values[0] == 5.0
+    assert series.season == 52
+
+
+def test_prison_panel_keys_and_order(monkeypatch):
+    import pandas as pd
+
+    quarters = ["2005-06-01", "2005-03-01"]  # out of order on purpose
+    frame = pd.DataFrame([
+        {"state": s, "gender": g, "legal": "Sentenced", "t": t,
+         "count": 10 * i + (t == quarters[0])}
+        for i, (s, g) in enumerate([("NSW", "Male"), ("ACT", "Female")])
+        for t in quarters])
+    monkeypatch.setattr(D, "_rdata", lambda package, item: frame)
+    panel = D.load("prisonLF")
+    assert [s.name for s in panel.series] == [
+        "prisonLF/ACT/Female/Sentenced", "prisonLF/NSW/Male/Sentenced"]
+    assert panel.series[0].values.tolist() == [10.0, 11.0]  # by quarter
+    assert panel.frequency == "quarterly" and panel.series[0].season == 4
+
+
+def test_gasoline_is_checked_against_pmdarima(monkeypatch):
+    import pandas as pd
+
+    weeks = np.linspace(6, 10, D.GASOLINE_WEEKS + 10) / 1000
+    weeks[:5] = np.array(D.GASOLINE_HEAD) / 1000
+    weeks[D.GASOLINE_WEEKS - 3: D.GASOLINE_WEEKS] = np.array(D.GASOLINE_TAIL) / 1000
+    monkeypatch.setattr(D, "_rdata", lambda p, i: pd.DataFrame({"Barrels": weeks}))
+    series = D.load("gasoline").series[0]
+    assert len(series.values) == D.GASOLINE_WEEKS
+    assert series.values[-1] == pytest.approx(9269.0)
+    weeks[0] = 1.0
+    with pytest.raises(ValueError, match="pmdarima"):
+        D.load("gasoline")
+
+
+def test_the_development_list():
+    assert len(D.SERIES) == 23 and len(D.PANELS) == 5
+    assert set(F.DATASETS) == set(D.LOADERS)
+    assert "lynx" not in D.LOADERS and "airline" not in D.LOADERS  # held out
 
 
 def test_pad_and_flat_for_variable_lengths():
