@@ -45,6 +45,11 @@ from ._sequences import (
     is_ragged,
     pad_sequences,
 )
+from ._state_checks import (
+    BASE_ATTRIBUTES,
+    integer,
+    labels,
+)
 from ._tokens import check_token_ids
 from ._utils import as_array_like, device_is_usable, resolve_device
 
@@ -52,6 +57,26 @@ __all__ = ["RNNSeq2Seq"]
 
 # A target label never seen in fit (scoring only): it matches no prediction.
 _UNKNOWN_TARGET = -2
+
+# The most labels a prediction may hold (and the cap of max_output_length in
+# a model file): decoding allocates (rows, max_output_length_ + 1) ids.
+MAX_OUTPUT_LENGTH = 2**16
+
+# Every fitted attribute, with the check a stored value must pass
+# (``_state_checks``: the schema load_model validates a file against before
+# building anything). The base estimators' attributes that have no meaning
+# here (the 'auto' rules, the training sizes chosen from the data) are not
+# part of it.
+SEQ2SEQ_ATTRIBUTES = {
+    **{k: BASE_ATTRIBUTES[k] for k in (
+        "n_features_in_", "feature_names_in_", "_fitted_on_2d_",
+        "n_input_features_", "vocabulary_size_", "_n_outputs", "device_",
+        "_architecture_", "_optimizer_settings_", "n_iter_", "loss_curve_",
+        "best_loss_", "validation_loss_curve_", "validation_scores_",
+        "best_validation_score_", "best_iteration_")},
+    "classes_": (True, labels),
+    "max_output_length_": (True, integer(1, MAX_OUTPUT_LENGTH)),
+}
 
 _INT_PARAMS = ("hidden_size", "num_layers", "max_iter", "batch_size",
                "n_iter_no_change", "embedding_dim", "vocabulary_size",
@@ -244,6 +269,9 @@ class RNNSeq2Seq(BaseEstimator):
         ``early_stopping``, else None.
     best_validation_score_ : float or None
         The validation score of the kept epoch.
+    best_iteration_ : int
+        The kept epoch with ``early_stopping`` (lowest validation loss),
+        else the epoch of the lowest training loss (1-based).
     net_ : skorch.NeuralNet
         The trained skorch net (``net_.module_`` is the torch module).
     device_ : str
@@ -285,7 +313,8 @@ class RNNSeq2Seq(BaseEstimator):
         "nonlinearity": [StrOptions({"tanh", "relu"})],
         "attention": [StrOptions({"luong", "bahdanau"})],
         "max_output_length": [StrOptions({"auto"}),
-                              Interval(Integral, 1, None, closed="left")],
+                              Interval(Integral, 1, MAX_OUTPUT_LENGTH,
+                                       closed="both")],
         "conv_layers": [Interval(Integral, 0, None, closed="left")],
         "conv_kernel_size": [Interval(Integral, 1, None, closed="left")],
         "standardize_sequences": ["boolean"],
@@ -464,6 +493,7 @@ class RNNSeq2Seq(BaseEstimator):
                     "one label in one of its sequences."
                 )
             self.classes_ = np.unique(labels)
+            self._n_outputs = len(self.classes_)
         elif labels.size and _label_kind(labels) != _label_kind(self.classes_):
             raise ValueError(
                 f"Y holds labels of type {labels.dtype} but the model was "
@@ -529,13 +559,34 @@ class RNNSeq2Seq(BaseEstimator):
                                  else [float(v) for v in scale])
         return kwargs
 
+    def _module_spec(self, mean=None, scale=None):
+        """The module class and its keyword arguments."""
+        return _Seq2SeqModule, self._module_kwargs(mean, scale)
+
     def _module_shapes(self):
         """The module's state-dict shapes for the current parameters and
         fitted attributes, built on the meta device (no memory): what a
         stored state must hold before anything is allocated for it."""
+        module_cls, kwargs = self._module_spec()
         with torch.device("meta"):
-            skeleton = _Seq2SeqModule(**self._module_kwargs())
+            skeleton = module_cls(**kwargs)
         return {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
+
+    def _criterion(self):
+        """The loss as ``(class, kwargs)``: cross-entropy per target step,
+        padded steps ignored (``Seq2SeqNet.get_loss`` averages it)."""
+        return nn.CrossEntropyLoss, {"reduction": "none",
+                                     "ignore_index": IGNORE_ID}
+
+    def _optimizer_spec(self):
+        """The optimiser class and its keyword arguments (but the rate)."""
+        optimizer_kwargs = {}
+        if self.alpha > 0:
+            # MLP's alpha: the L2 term is divided by the batch size.
+            optimizer_kwargs["weight_decay"] = float(self.alpha) / int(self.batch_size)
+        if self.optimizer == "sgd":
+            optimizer_kwargs["momentum"] = float(self.momentum)
+        return OPTIMIZERS[self.optimizer], optimizer_kwargs
 
     def _optimizer_settings(self):
         return {
@@ -547,11 +598,8 @@ class RNNSeq2Seq(BaseEstimator):
         }
 
     def _build_net(self, device, seed, has_validation, mean=None, scale=None):
-        optimizer_kwargs = {}
-        if self.alpha > 0:
-            optimizer_kwargs["weight_decay"] = float(self.alpha) / int(self.batch_size)
-        if self.optimizer == "sgd":
-            optimizer_kwargs["momentum"] = float(self.momentum)
+        optimizer, optimizer_kwargs = self._optimizer_spec()
+        criterion, criterion_kwargs = self._criterion()
         monitor = "valid_loss" if has_validation else "train_loss"
         callbacks = [("non_finite_loss", StopOnNonFiniteLoss())]
         if has_validation:
@@ -574,14 +622,13 @@ class RNNSeq2Seq(BaseEstimator):
             callbacks.append(("progress_bar", EpochProgressBar()))
         for i, cb in enumerate(self.callbacks or []):
             callbacks.append(cb if isinstance(cb, tuple) else (f"user_{i}", cb))
-        module_kwargs = self._module_kwargs(mean, scale)
+        module, module_kwargs = self._module_spec(mean, scale)
         return Seq2SeqNet(
-            module=_Seq2SeqModule,
+            module=module,
             **{f"module__{k}": v for k, v in module_kwargs.items()},
-            criterion=nn.CrossEntropyLoss,
-            criterion__reduction="none",
-            criterion__ignore_index=IGNORE_ID,
-            optimizer=OPTIMIZERS[self.optimizer],
+            criterion=criterion,
+            **{f"criterion__{k}": v for k, v in criterion_kwargs.items()},
+            optimizer=optimizer,
             lr=float(self.learning_rate_init),
             **{f"optimizer__{k}": v for k, v in optimizer_kwargs.items()},
             max_epochs=int(self.max_iter),
@@ -736,14 +783,15 @@ class RNNSeq2Seq(BaseEstimator):
             if kept in epochs:
                 best = epochs.index(kept)
             self.best_validation_score_ = self.validation_scores_[best]
+            self.best_iteration_ = best + 1
         else:
             self.validation_loss_curve_ = None
             self.validation_scores_ = None
             self.best_validation_score_ = None
+            self.best_iteration_ = int(np.argmin(self.loss_curve_)) + 1
 
     # --------------------------------------------------------- fitted state
-    _required_state_attributes = ("n_input_features_", "classes_",
-                                  "max_output_length_", "device_")
+    _fitted_attributes = SEQ2SEQ_ATTRIBUTES
 
     def _get_fitted_state(self):
         """The whole fitted state as plain data and CPU tensors.
@@ -754,11 +802,10 @@ class RNNSeq2Seq(BaseEstimator):
         takes it back.
         """
         check_is_fitted(self, "net_")
-        params = self.get_params(deep=False)
         net = self.net_
         return {
-            "attributes": {k: getattr(self, k) for k in _fitted_keys(self, params)
-                           if k != "net_"},
+            "attributes": {k: getattr(self, k) for k in self._fitted_attributes
+                           if hasattr(self, k)},
             "module": _to_cpu(net.module_.state_dict()),
             "criterion": _to_cpu(net.criterion_.state_dict()),
             "optimizers": {name: _to_cpu(getattr(net, name + "_").state_dict())
@@ -777,10 +824,17 @@ class RNNSeq2Seq(BaseEstimator):
         ``ValueError`` when the state does not fit the parameters.
         """
         attributes = state["attributes"]
-        missing = [k for k in self._required_state_attributes
-                   if k not in attributes]
-        if missing:
-            raise ValueError(f"fitted attributes {missing} are missing")
+        unknown = sorted(set(attributes) - set(self._fitted_attributes))
+        missing = [k for k, (required, _) in self._fitted_attributes.items()
+                   if required and k not in attributes]
+        if unknown or missing:
+            raise ValueError(f"fitted attributes {missing} are missing, "
+                             f"{unknown} unknown")
+        if attributes["_n_outputs"] != len(attributes["classes_"]):
+            raise ValueError("_n_outputs differs from the number of classes_")
+        if (self.max_output_length != "auto"
+                and attributes["max_output_length_"] != self.max_output_length):
+            raise ValueError("max_output_length_ differs from max_output_length")
         for key, value in attributes.items():
             setattr(self, key, value)
         if device is None:
@@ -839,8 +893,8 @@ class RNNSeq2Seq(BaseEstimator):
         net_state = state.pop("_net_state", None)
         super().__setstate__(state)
         if net_state is not None:
-            params = self.get_params(deep=False)
-            attributes = {k: v for k, v in vars(self).items() if k not in params}
+            attributes = {k: getattr(self, k) for k in self._fitted_attributes
+                          if hasattr(self, k)}
             self._set_fitted_state({"attributes": attributes, **net_state})
 
     # ----------------------------------------------------------- predicting
@@ -969,9 +1023,10 @@ class _Seq2SeqModule(Seq2SeqNetwork):
 
 
 def _fitted_keys(estimator, params):
-    """The fitted attributes of ``estimator``: not parameters, names ending
-    in ``_`` (what scikit-learn's ``check_is_fitted`` looks for)."""
-    return [k for k in vars(estimator) if k.endswith("_") and k not in params]
+    """The fitted attributes of ``estimator``: names ending in ``_`` (what
+    scikit-learn's ``check_is_fitted`` looks for) and the state's own."""
+    return [k for k in vars(estimator) if k not in params
+            and (k.endswith("_") or k in SEQ2SEQ_ATTRIBUTES)]
 
 
 def _train(net, dataset, epochs):

@@ -4,13 +4,18 @@ The encoder is the package's :class:`~sklearn_rnn._module.RecurrentNetwork`
 (embedding or input standardisation, convolutional front end, recurrent
 stack) read one output per step, without its head. The decoder is a
 recurrent network over the previous output token that attends to every
-valid step of the encoder (Luong et al., 2015: the attention reads the
-decoder's current state, and ``tanh(W [state; context])`` feeds the output
-layer). Reading the current state, not the previous one as Bahdanau et al.
-do, lets teacher-forced training run the decoder over all the target steps
-in one fused recurrent call instead of a Python loop; ``attention`` chooses
-the score: ``'luong'`` (multiplicative, ``state . W key``) or
-``'bahdanau'`` (additive, ``v . tanh(W state + U key)``).
+valid step of the encoder; ``tanh(W [state; context])`` feeds its output
+layer. Two attentions (``attention``):
+
+* ``'luong'`` (Luong et al., 2015, multiplicative score ``state . W key``):
+  the attention reads the decoder's *current* state, after its step.
+  Teacher-forced training then runs the decoder over all the target steps
+  in one fused recurrent call.
+* ``'bahdanau'`` (Bahdanau et al., 2015, additive score ``v . tanh(W state +
+  U key)``): the attention reads the *previous* state, and its context is
+  part of the decoder's input, so what the decoder read goes into its
+  recurrence (a carry in an addition). Training loops over the target steps
+  (one small recurrent step each).
 
 Token conventions of the decoder. Output ids: 0 is the end token, class
 ``k`` of ``classes_`` is ``k + 1``; padded target steps are ``IGNORE_ID``.
@@ -122,8 +127,10 @@ conv_kernel_size, conv_batch_norm, standardize_sequences
         self.bridge = nn.Linear(key_size, hidden_size)
         self.embedding = nn.Embedding(n_classes + 1, hidden_size)
         rnn_kwargs = {"nonlinearity": nonlinearity} if cell == "rnn" else {}
+        # Bahdanau's decoder reads the context beside the previous label.
+        step_size = hidden_size + (key_size if attention == "bahdanau" else 0)
         self.decoder = CELLS[cell](
-            input_size=hidden_size, hidden_size=hidden_size,
+            input_size=step_size, hidden_size=hidden_size,
             num_layers=num_layers, batch_first=True,
             dropout=dropout if num_layers > 1 else 0.0, **rnn_kwargs)
         if attention == "luong":
@@ -172,10 +179,10 @@ conv_kernel_size, conv_batch_norm, standardize_sequences
         return memory, keys, mask, state
 
     # ---------------------------------------------------------------- decoder
-    def _attend(self, outputs, memory, keys, mask):
-        """Logits of the next tokens from the decoder's ``outputs``
-        ``(B, L, H)``, attending over ``memory`` ``(B, T, K)``."""
-        query = self.query(outputs)
+    def _context(self, queries, memory, keys, mask):
+        """The attention's context ``(B, L, K)`` for the decoder states
+        ``queries`` ``(B, L, H)`` over ``memory`` ``(B, T, K)``."""
+        query = self.query(queries)
         if self.score is None:
             scores = torch.bmm(query, keys.transpose(1, 2))
         else:
@@ -183,10 +190,24 @@ conv_kernel_size, conv_batch_norm, standardize_sequences
                 query.unsqueeze(2) + keys.unsqueeze(1))).squeeze(-1)
         if mask is not None:
             scores = scores.masked_fill(~mask.unsqueeze(1), float("-inf"))
-        weights = torch.softmax(scores, dim=-1)
-        context = torch.bmm(weights, memory)
+        return torch.bmm(torch.softmax(scores, dim=-1), memory)
+
+    def _logits(self, outputs, context):
         attended = torch.tanh(self.combine(torch.cat([outputs, context], dim=-1)))
         return self.output(self.dropout(attended))
+
+    def _step(self, inputs, state, memory, keys, mask):
+        """One decoder step (or, for Luong's attention, any number of
+        steps at once) from embedded previous labels ``inputs`` ``(B, L,
+        H)``: ``(logits, state)``."""
+        if self.attention == "luong":
+            outputs, state = self.decoder(inputs, state)
+            return self._logits(outputs, self._context(outputs, memory, keys,
+                                                       mask)), state
+        hidden = state[0] if isinstance(state, tuple) else state
+        context = self._context(hidden[-1].unsqueeze(1), memory, keys, mask)
+        outputs, state = self.decoder(torch.cat([inputs, context], dim=-1), state)
+        return self._logits(outputs, context), state
 
     def forward(self, X, lengths=None, targets=None):
         """Teacher forcing: logits ``(B, L, n_classes + 1)`` of every target
@@ -198,8 +219,14 @@ conv_kernel_size, conv_batch_norm, standardize_sequences
         # A padded step's input is never read by a valid step's output.
         previous = previous.clamp_min(0)
         inputs = self.dropout(self.embedding(previous))
-        outputs, _ = self.decoder(inputs, state)
-        return self._attend(outputs, memory, keys, mask)
+        if self.attention == "luong":
+            return self._step(inputs, state, memory, keys, mask)[0]
+        logits = []
+        for step in range(inputs.shape[1]):
+            out, state = self._step(inputs[:, step:step + 1], state, memory,
+                                    keys, mask)
+            logits.append(out)
+        return torch.cat(logits, dim=1)
 
     def decode(self, X, lengths=None, max_steps=1):
         """Greedy decoding: ``(B, max_steps)`` output ids, each step's most
@@ -213,8 +240,9 @@ conv_kernel_size, conv_batch_norm, standardize_sequences
         result = torch.full((batch, max_steps), END_ID, dtype=torch.long,
                             device=memory.device)
         for step in range(max_steps):
-            output, state = self.decoder(self.embedding(token), state)
-            token = self._attend(output, memory, keys, mask).argmax(dim=-1)
+            logits, state = self._step(self.embedding(token), state, memory,
+                                       keys, mask)
+            token = logits.argmax(dim=-1)
             result[:, step] = token[:, 0].masked_fill(ended, END_ID)
             ended |= token[:, 0] == END_ID
             # One sync per step; rows end within a few steps of each other.
