@@ -73,8 +73,10 @@ def _estimator_classes():
     # Imported here: this module is imported by the package __init__ too.
     from ._classifier import RNNClassifier
     from ._regressor import RNNRegressor
+    from ._seq2seq import RNNSeq2Seq
 
-    return {"RNNRegressor": RNNRegressor, "RNNClassifier": RNNClassifier}
+    return {"RNNRegressor": RNNRegressor, "RNNClassifier": RNNClassifier,
+            "RNNSeq2Seq": RNNSeq2Seq}
 
 
 class _NotSerialisable(TypeError):
@@ -214,7 +216,7 @@ def save_model(estimator, path):
 
     Parameters
     ----------
-    estimator : RNNRegressor or RNNClassifier
+    estimator : RNNRegressor, RNNClassifier or RNNSeq2Seq
         A fitted estimator. Every parameter must be plain data: a
         ``callbacks`` list or a ``random_state`` ``RandomState`` instance
         cannot be stored safely (set them to ``None`` with ``set_params``

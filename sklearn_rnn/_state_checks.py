@@ -285,7 +285,9 @@ def check_consistency(estimator, fitted):
         if value is not None and len(value) != n_outputs:
             raise InvalidModel(f"{key} has {len(value)} entries for "
                                f"{n_outputs} outputs")
-    if "classes_" in fitted and n_outputs < 2:
+    # A classifier (the one estimator with _class_weights) needs two classes;
+    # RNNSeq2Seq's output vocabulary may hold a single label.
+    if "_class_weights" in fitted and n_outputs < 2:
         raise InvalidModel("a classifier has at least two classes")
     feature = fitted.get("instance_norm_feature_")
     if feature is not None and feature >= fitted["n_input_features_"]:
@@ -349,7 +351,9 @@ def expected_module_tensors(estimator):
         kwargs.pop("combine")
     try:
         with torch.device("meta"):
-            member = RecurrentNetwork(**kwargs)
+            # An estimator's own module class (RNNSeq2Seq's encoder-decoder);
+            # an ensemble's members are RecurrentNetworks.
+            member = (module_cls if size == 1 else RecurrentNetwork)(**kwargs)
     except (TypeError, ValueError, RuntimeError) as exc:
         raise InvalidModel(
             f"its parameters describe no network that can be built ({exc})"

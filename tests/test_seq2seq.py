@@ -1,17 +1,29 @@
 """RNNSeq2Seq: encoder-decoder with outputs of another length than the input."""
 
+import io
+import json
 import pickle
+import zipfile
 
 import numpy as np
 import pytest
 import torch
+from safetensors.torch import load as load_tensors
+from safetensors.torch import save as save_tensors
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, KFold, cross_validate
 from sklearn.pipeline import make_pipeline
 from skorch.callbacks import Callback
 
-from sklearn_rnn import RNNSeq2Seq, SequenceVectorizer, plot_loss_curve
+from sklearn_rnn import (
+    RNNSeq2Seq,
+    SequenceVectorizer,
+    load_model,
+    plot_loss_curve,
+    save_model,
+    to_onnx,
+)
 from sklearn_rnn._seq2seq_module import IGNORE_ID, Seq2SeqNetwork
 
 FAST = dict(hidden_size=16, max_iter=5, batch_size=8, learning_rate_init=1e-2,
@@ -348,3 +360,96 @@ def test_module_teacher_forcing_ignores_padded_target_steps():
     padded = torch.tensor([[1, 0, IGNORE_ID], [2, 0, IGNORE_ID]])
     with torch.no_grad():
         torch.testing.assert_close(net(X, None, short), net(X, None, padded)[:, :2])
+
+
+# ------------------------------------------------------------ save / load
+def _members(model):
+    buffer = io.BytesIO()
+    save_model(model, buffer)
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def _zip(members, *, metadata=None, tensors=None):
+    members = dict(members)
+    if metadata is not None:
+        meta = json.loads(members["metadata.json"])
+        metadata(meta)
+        members["metadata.json"] = json.dumps(meta).encode()
+    if tensors is not None:
+        stored = load_tensors(members["weights.safetensors"])
+        tensors(stored)
+        members["weights.safetensors"] = save_tensors(stored)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    out.seek(0)
+    return out
+
+
+def test_save_and_load_round_trip(task, fitted):
+    X, Y = task
+    loaded = load_model(_zip(_members(fitted)))
+    assert type(loaded) is RNNSeq2Seq
+    assert loaded.get_params() == fitted.get_params()
+    assert [p.tolist() for p in loaded.predict(X)] == [
+        p.tolist() for p in fitted.predict(X)]
+    assert loaded.classes_.tolist() == fitted.classes_.tolist()
+    assert loaded.max_output_length_ == fitted.max_output_length_
+    assert loaded.loss_curve_ == fitted.loss_curve_
+    assert set(loaded.net_.optimizer_.state_dict()["state"]) == set(
+        fitted.net_.optimizer_.state_dict()["state"])
+
+
+def test_save_and_load_numeric_input_with_early_stopping_and_one_label():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20, 5, 2)) * 10 + 3
+    Y = [[7] * (i % 3) for i in range(20)]  # one label, several lengths
+    model = RNNSeq2Seq(**FAST, early_stopping=True, bidirectional=True).fit(X, Y)
+    loaded = load_model(_zip(_members(model)))
+    assert [p.tolist() for p in loaded.predict(X)] == [
+        p.tolist() for p in model.predict(X)]
+    assert loaded.validation_scores_ == model.validation_scores_
+    torch.testing.assert_close(loaded.net_.module_.encoder.input_mean,
+                               model.net_.module_.encoder.input_mean)
+
+
+def _set_fitted(key, value):
+    def edit(meta):
+        meta["fitted"][key] = value
+    return edit
+
+
+@pytest.mark.parametrize("edit, message", [
+    (_set_fitted("max_output_length_", 10**9), "max_output_length_"),
+    (_set_fitted("max_output_length_", 0), "max_output_length_"),
+    (_set_fitted("_n_outputs", 7), "classes_ has 2 entries for 7 outputs"),
+    (_set_fitted("n_input_features_", 3), "n_features_in_ differs"),
+    (_set_fitted("unexpected_", 1), "unexpected fitted attributes"),
+])
+def test_a_doctored_file_is_refused(fitted, edit, message):
+    with pytest.raises(ValueError, match=message):
+        load_model(_zip(_members(fitted), metadata=edit))
+
+
+def test_a_doctored_tensor_is_refused(fitted):
+    def grow(tensors):
+        tensors["module.output.weight"] = torch.zeros(40, 16)
+
+    with pytest.raises(ValueError, match="module.output.weight"):
+        load_model(_zip(_members(fitted), tensors=grow))
+
+
+def test_a_doctored_hidden_size_is_refused_before_building(fitted):
+    def huge(meta):
+        meta["params"]["hidden_size"] = 10**6
+
+    with pytest.raises(ValueError, match="hidden_size"):
+        load_model(_zip(_members(fitted), metadata=huge))
+
+
+def test_onnx_export_is_refused_with_a_clear_message(fitted):
+    pytest.importorskip("skl2onnx")
+    with pytest.raises(TypeError, match="RNNSeq2Seq"):
+        to_onnx(fitted, np.zeros((1, 3), dtype=np.int64))
