@@ -151,9 +151,9 @@ class RNNSeq2Seq(BaseEstimator):
     n_timesteps)`` or 3-D ``(n_samples, n_timesteps, n_features)`` numeric
     sequences, a list of ``(T_i,)`` / ``(T_i, n_features)`` arrays, or, with
     ``embedding_dim`` set, integer token ids (:class:`SequenceVectorizer`
-    turns text into them). ``Y`` holds one sequence of labels per row: a
+    turns text into them). ``y`` holds one sequence of labels per row: a
     list of lists or 1-D arrays of strings or integers, of any lengths (a
-    string is not a sequence here: pass ``[list(s) for s in Y]`` to predict
+    string is not a sequence here: pass ``[list(s) for s in y]`` to predict
     the characters of strings).
 
     Parameters
@@ -292,15 +292,15 @@ class RNNSeq2Seq(BaseEstimator):
     --------
     >>> from sklearn_rnn import RNNSeq2Seq
     >>> X = [[2, 3], [3, 2, 2], [4], [2, 4, 3]]            # token ids
-    >>> Y = [["a", "b"], ["b"], ["c", "c", "c"], ["a"]]   # any lengths
+    >>> y = [["a", "b"], ["b"], ["c", "c", "c"], ["a"]]   # any lengths
     >>> model = RNNSeq2Seq(embedding_dim=4, hidden_size=16, max_iter=60,
     ...                    batch_size=4, learning_rate_init=0.02,
-    ...                    random_state=0).fit(X, Y)
+    ...                    random_state=0).fit(X, y)
     >>> model.classes_.tolist(), model.max_output_length_
     (['a', 'b', 'c'], 3)
     >>> [y.tolist() for y in model.predict(X[:3])]
     [['a', 'b'], ['b'], ['c', 'c', 'c']]
-    >>> model.score(X, Y)
+    >>> model.score(X, y)
     1.0
     """
 
@@ -473,30 +473,30 @@ class RNNSeq2Seq(BaseEstimator):
             )
         return batch
 
-    def _encode_targets(self, Y, n_samples, *, reset, scoring=False):
-        """``Y`` as an int64 ``(n_samples, longest + 1)`` array of output
+    def _encode_targets(self, y, n_samples, *, reset, scoring=False):
+        """``y`` as an int64 ``(n_samples, longest + 1)`` array of output
         ids: each row's labels, its end token, then ``IGNORE_ID``.
 
         With ``reset``, learn ``classes_``; with ``scoring``, a label never
         seen in fit is allowed (it matches no prediction); otherwise it is
         an error.
         """
-        rows = _target_rows(Y, n_samples)
+        rows = _target_rows(y, n_samples)
         lengths = np.fromiter((len(row) for row in rows), dtype=np.int64,
                               count=len(rows))
         labels = _concatenate_labels(rows)
         if reset:
             if labels.size == 0:
                 raise ValueError(
-                    "Y holds no labels: every target sequence is empty, so "
-                    "there is no output vocabulary to learn. Y needs at least "
+                    "y holds no labels: every target sequence is empty, so "
+                    "there is no output vocabulary to learn. y needs at least "
                     "one label in one of its sequences."
                 )
             self.classes_ = np.unique(labels)
             self._n_outputs = len(self.classes_)
         elif labels.size and _label_kind(labels) != _label_kind(self.classes_):
             raise ValueError(
-                f"Y holds labels of type {labels.dtype} but the model was "
+                f"y holds labels of type {labels.dtype} but the model was "
                 f"fitted on labels of type {self.classes_.dtype} "
                 f"({self.classes_[:5].tolist()}...); mixing strings and "
                 "numbers is not supported."
@@ -505,7 +505,7 @@ class RNNSeq2Seq(BaseEstimator):
         if not scoring and not known.all():
             unknown = np.unique(labels[~known])
             raise ValueError(
-                f"Y contains labels {unknown[:10].tolist()} that are not among "
+                f"y contains labels {unknown[:10].tolist()} that are not among "
                 f"the classes seen in the first fit: {self.classes_.tolist()}."
             )
         ids = np.full(labels.shape[0], _UNKNOWN_TARGET, dtype=np.int64)
@@ -655,8 +655,8 @@ class RNNSeq2Seq(BaseEstimator):
         return net
 
     # -------------------------------------------------------------- fitting
-    def fit(self, X, Y, sample_weight=None):
-        """Fit the encoder-decoder to sequences ``X`` and label sequences ``Y``.
+    def fit(self, X, y, sample_weight=None):
+        """Fit the encoder-decoder to sequences ``X`` and label sequences ``y``.
 
         Parameters
         ----------
@@ -664,7 +664,7 @@ class RNNSeq2Seq(BaseEstimator):
 (n_samples, n_timesteps, n_features), or list of arrays
             Input sequences (see the class docstring), or token ids with
             ``embedding_dim``.
-        Y : sequence of n_samples sequences of labels
+        y : sequence of n_samples sequences of labels
             One list or 1-D array of labels (strings or integers) per row,
             of any lengths (empty included).
         sample_weight : array-like of shape (n_samples,), default=None
@@ -677,9 +677,9 @@ class RNNSeq2Seq(BaseEstimator):
         """
         self._validate_params()
         self._check_extra_params()
-        if Y is None:
+        if y is None:
             raise ValueError(
-                "RNNSeq2Seq requires Y to be passed, but the target Y is None.")
+                "RNNSeq2Seq requires y to be passed, but the target y is None.")
         continuing = self.warm_start and hasattr(self, "net_")
         params = self.get_params(deep=False)
         # The new fitted state is built on a copy and committed at the end.
@@ -689,26 +689,26 @@ class RNNSeq2Seq(BaseEstimator):
         if not continuing:
             for key in _fitted_keys(work, params):
                 delattr(work, key)
-        work._fit(X, Y, sample_weight, continuing)
+        work._fit(X, y, sample_weight, continuing)
         for key in _fitted_keys(self, params):
             delattr(self, key)
         for key in _fitted_keys(work, params):
             setattr(self, key, getattr(work, key))
         return self
 
-    def _fit(self, X, Y, sample_weight, continuing):
+    def _fit(self, X, y, sample_weight, continuing):
         previous = self._get_fitted_state() if continuing else None
         if continuing:
             self._check_architecture(previous["attributes"])
         batch = self._validate_X(X, reset=not continuing)
         targets, target_lengths = self._encode_targets(
-            Y, len(batch), reset=not continuing)
+            y, len(batch), reset=not continuing)
         longest = int(target_lengths.max())
         if self.max_output_length == "auto":
             self.max_output_length_ = longest
         elif longest > self.max_output_length:
             raise ValueError(
-                f"Y holds a target of {longest} labels but max_output_length="
+                f"y holds a target of {longest} labels but max_output_length="
                 f"{self.max_output_length}; use max_output_length>={longest} "
                 "or 'auto'."
             )
@@ -979,7 +979,7 @@ class RNNSeq2Seq(BaseEstimator):
             == valid(decoded, predicted_lengths)).all(axis=1)
         return float(np.average(correct, weights=sample_weight))
 
-    def score(self, X, Y, sample_weight=None):
+    def score(self, X, y, sample_weight=None):
         """Exact-match accuracy: the share of rows whose predicted sequence
         equals the target sequence.
 
@@ -987,7 +987,7 @@ class RNNSeq2Seq(BaseEstimator):
         ----------
         X : array-like or list of arrays
             Test sequences.
-        Y : sequence of sequences of labels
+        y : sequence of sequences of labels
             True label sequences (a label never seen in fit counts as an
             error).
         sample_weight : array-like of shape (n_samples,), default=None
@@ -1000,7 +1000,7 @@ class RNNSeq2Seq(BaseEstimator):
         """
         check_is_fitted(self, "net_")
         batch = self._validate_X(X, reset=False)
-        targets, _ = self._encode_targets(Y, len(batch), reset=False,
+        targets, _ = self._encode_targets(y, len(batch), reset=False,
                                           scoring=True)
         sample_weight = self._check_sample_weight(sample_weight, batch)
         return self._score_outputs(targets, self._decode(batch), sample_weight)
@@ -1044,34 +1044,36 @@ def _train(net, dataset, epochs):
     net.notify("on_train_end", X=dataset, y=None)
 
 
-def _target_rows(Y, n_samples):
-    """``Y`` as a list of 1-D label arrays, checked: one per input row."""
-    if isinstance(Y, str | bytes) or not hasattr(Y, "__len__"):
+def _target_rows(y, n_samples):
+    """``y`` as a list of 1-D label arrays, checked: one per input row."""
+    if not hasattr(y, "__len__") and hasattr(y, "__array__"):
+        y = np.asarray(y)
+    if isinstance(y, str | bytes) or not hasattr(y, "__len__"):
         raise ValueError(
-            f"Y must hold one sequence of labels per row of X, got {Y!r}."
+            f"y must hold one sequence of labels per row of X, got {y!r}."
         )
     # A 2-D array is a batch of equally long target sequences.
-    rows = list(Y)
+    rows = list(y)
     if len(rows) != n_samples:
         raise ValueError(
-            f"X and Y have different numbers of samples: {n_samples} sequences "
-            f"in X but {len(rows)} target sequences in Y."
+            f"X and y have different numbers of samples: {n_samples} sequences "
+            f"in X but {len(rows)} target sequences in y."
         )
     arrays = []
     for i, row in enumerate(rows):
         if isinstance(row, str | bytes):
             raise ValueError(
-                f"Y[{i}] is the string {row[:30]!r}: Y holds one sequence of "
+                f"y[{i}] is the string {row[:30]!r}: y holds one sequence of "
                 "labels per row, and RNNSeq2Seq does not split strings for "
                 "you. To predict the characters of strings pass "
-                "[list(s) for s in Y]; for one label per row use RNNClassifier."
+                "[list(s) for s in y]; for one label per row use RNNClassifier."
             )
         arr = np.asarray(row)
         if arr.ndim != 1:
             what = ("a scalar" if arr.ndim == 0
                     else f"an array of shape {arr.shape}")
             raise ValueError(
-                f"Y[{i}] is {what} ({row!r:.40}); Y must hold one 1-D sequence "
+                f"y[{i}] is {what} ({row!r:.40}); y must hold one 1-D sequence "
                 "of labels per row of X (a list or 1-D array of strings or "
                 "integers, of any length). For one label per row use "
                 "RNNClassifier."
@@ -1094,7 +1096,7 @@ def _concatenate_labels(rows):
              "object" if row.dtype.kind == "O" else "number" for row in filled}
     if len(kinds - {"object"}) > 1:
         raise ValueError(
-            "Y mixes string and numeric labels; all labels must be of one "
+            "y mixes string and numeric labels; all labels must be of one "
             "type (all strings or all integers)."
         )
     labels = np.concatenate(filled)
@@ -1102,7 +1104,7 @@ def _concatenate_labels(rows):
         types = {type(v) for v in labels}
         if len({str in t.__mro__ for t in types}) > 1:
             raise ValueError(
-                "Y mixes string and numeric labels; all labels must be of one "
+                "y mixes string and numeric labels; all labels must be of one "
                 "type (all strings or all integers)."
             )
         if all(issubclass(t, str) for t in types):

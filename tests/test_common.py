@@ -21,7 +21,7 @@ from sklearn.utils.estimator_checks import (
     estimator_checks_generator,
 )
 
-from sklearn_rnn import RNNClassifier, RNNRegressor
+from sklearn_rnn import RNNClassifier, RNNRegressor, RNNSeq2Seq
 
 # One network: these tests are not about ensembles (test_ensemble.py is).
 FAST = dict(ensemble_size=1,
@@ -35,6 +35,51 @@ EXPECTED_FAILED_CHECKS = {
     # optimiser steps (scikit-learn's MLP* and SGD* fail this check too).
     "check_sample_weight_equivalence_on_dense_data": "mini-batch training: "
     "a weight of 2 is not the same as a repeated row",
+}
+
+
+# RNNSeq2Seq's y is one *sequence* of labels per row; scikit-learn's checks
+# fit on a y of scalars, which it refuses with a ValueError by design (issue
+# 26: "a Y of scalars" gets a clear error). These checks therefore stop at
+# that error; what they test is covered for sequence-valued y in
+# tests/test_seq2seq.py (pickling, subset and order invariance, n_features_in_,
+# dtypes, sample weights, refitting, inputs left unchanged, ...). The
+# checks that need no y, or that pass it as None, run and pass.
+_SCALAR_Y = ("fits on a y of scalars, which RNNSeq2Seq refuses: its y holds "
+             "one sequence of labels per row")
+SEQ2SEQ_EXPECTED_FAILED_CHECKS = {
+    name: _SCALAR_Y for name in (
+        "check_all_zero_sample_weights_error",
+        "check_array_api_input",
+        "check_dict_unchanged",
+        "check_dont_overwrite_parameters",
+        "check_dtype_object",
+        "check_estimators_dtypes",
+        "check_estimators_fit_returns_self",
+        "check_estimators_nan_inf",
+        "check_estimators_overwrite_params",
+        "check_estimators_pickle",
+        "check_f_contiguous_array_estimator",
+        "check_fit2d_1feature",
+        "check_fit2d_1sample",
+        "check_fit2d_predict1d",
+        "check_fit_check_is_fitted",
+        "check_fit_idempotent",
+        "check_fit_score_takes_y",
+        "check_methods_sample_order_invariance",
+        "check_methods_subset_invariance",
+        "check_n_features_in",
+        "check_n_features_in_after_fitting",
+        "check_pipeline_consistency",
+        "check_positive_only_tag_during_fit",
+        "check_readonly_memmap_input",
+        "check_sample_weight_equivalence_on_dense_data",
+        "check_sample_weights_list",
+        "check_sample_weights_not_an_array",
+        "check_sample_weights_not_overwritten",
+        "check_sample_weights_pandas_series",
+        "check_sample_weights_shape",
+    )
 }
 
 
@@ -54,6 +99,9 @@ def _cases():
                       RNNClassifier(**fast_ensemble)]:
         yield from estimator_checks_generator(
             estimator, expected_failed_checks=EXPECTED_FAILED_CHECKS, mark="xfail")
+    yield from estimator_checks_generator(
+        RNNSeq2Seq(hidden_size=8, max_iter=3, batch_size=16, random_state=0),
+        expected_failed_checks=SEQ2SEQ_EXPECTED_FAILED_CHECKS, mark="xfail")
     for estimator in [RNNRegressor(random_state=0), RNNClassifier(random_state=0)]:
         for case in estimator_checks_generator(
                 estimator, expected_failed_checks=EXPECTED_FAILED_CHECKS,

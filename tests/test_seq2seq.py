@@ -165,6 +165,27 @@ def test_random_state_makes_fits_identical(task):
     assert c.loss_curve_ != a.loss_curve_
 
 
+def test_what_the_scalar_y_checks_would_check(task, fitted):
+    """scikit-learn's checks that fit on a scalar y (expected failures in
+    test_common.py), here with sequences: refitting, predict leaving the
+    estimator unchanged, row order, read-only input."""
+    X, Y = task
+    before = dict(vars(fitted))
+    Y_pred = fitted.predict(X)
+    assert vars(fitted).keys() == before.keys()
+    assert all(vars(fitted)[k] is before[k] for k in before)
+    order = np.random.RandomState(1).permutation(len(X))
+    assert [p.tolist() for p in fitted.predict([X[i] for i in order])] == [
+        Y_pred[i].tolist() for i in order]
+    refit = clone(fitted).fit(X, Y)
+    assert refit.loss_curve_ == fitted.loss_curve_
+    assert [p.tolist() for p in refit.predict(X)] == [p.tolist() for p in Y_pred]
+    frozen = np.random.RandomState(0).normal(size=(12, 4, 2))
+    frozen.setflags(write=False)
+    model = RNNSeq2Seq(**{**FAST, "max_iter": 1}).fit(frozen, [[1]] * 12)
+    assert model.predict(frozen).shape == (12,)
+
+
 def test_inputs_are_not_modified(task):
     X, Y = task
     X_copy = [x.copy() for x in X]
@@ -179,7 +200,7 @@ def test_inputs_are_not_modified(task):
 @pytest.mark.parametrize("Y, message", [
     ([["a"]] * 3, "different numbers of samples: 4 sequences in X but 3"),
     (["a", "b", "c", "d"], "is the string 'a'"),
-    ([1, 2, 3, 4], "Y\\[0\\] is a scalar"),
+    ([1, 2, 3, 4], "y\\[0\\] is a scalar"),
     ([[]] * 4, "every target sequence is empty"),
     ([["a"], [1], ["b"], [2]], "mixes string and numeric labels"),
     ([[0.5], [1.5], [2.5], [0.1]], "Unknown label type"),
