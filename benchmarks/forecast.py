@@ -391,7 +391,9 @@ def summary_tables(rows):
     keys, labels = S.columns(rows, CONTENDERS, LABELS)
     stats = summary(rows)
     by_group = groups(rows)
-    n_single = len(by_group.get("series", []))
+    undefined = stats.get(("snaive", None), {}).get("undefined", [])
+    singles = [d for d in by_group.get("series", []) if d not in undefined]
+    n_single = len(singles)
     panels = [g for g in by_group if g != "series"]
     header = ["contender", f"all ({n_single} series + {len(panels)} panels)",
               f"{n_single} single series", "worst single series",
@@ -403,8 +405,11 @@ def summary_tables(rows):
         body.append([label, f"**{_num(s['all'])}**", _num(s["series"]),
                      _worst(s["series_worst"]), _num(s["panels"]),
                      _worst(s["panel_worst"]), S.format_seconds(s["fit_s"])])
+    left_out = (f"\n\nLeft out of the ratios (the seasonal naive forecast is "
+                f"exact): {', '.join(undefined)}." if undefined else "")
     out = ["## Summary: MASE ratio to the seasonal naive forecast "
-           "(geometric mean; lower is better)\n\n" + S.markdown_table(header, body)]
+           "(geometric mean; lower is better)\n\n" + S.markdown_table(header, body)
+           + left_out]
     if panels:
         body = []
         for key, label in zip(keys, labels, strict=True):

@@ -132,6 +132,11 @@ def test_summary_counts_a_panel_once():
     assert stats["panel_worst"] == (4.0, "p/x")
     assert stats["undefined"] == ["z"]
     assert F.summary(rows)[("snaive", None)]["all"] == pytest.approx(1.0)
+    page = "\n\n".join(F.summary_tables(rows))
+    assert "all (2 series + 1 panels)" in page
+    assert "| **1.260** | 1.000 | 2.00 (b) | 2.000 | 4.00 (p/x) | 1 s |" in page
+    assert "2.000; worst 4.00 (x)" in page
+    assert "Left out of the ratios (the seasonal naive forecast is exact): z." in page
     # Seeded rows: the ratio of the mean over seeds.
     rows += _rows("a", "series", {"ours": 3.0})
     assert F.ratios(rows)[("ours", "default")]["a"] == pytest.approx(1.0)
