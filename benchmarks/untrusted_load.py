@@ -24,10 +24,11 @@ import numpy as np
 from sklearn_rnn import RNNRegressor, save_model
 
 _CHILD = r"""
-import resource, sys, time
+import resource, sys, time, tracemalloc
 from sklearn_rnn import load_model
 load_model(sys.argv[1])  # the baseline: imports, one good load
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+tracemalloc.start()
 start = time.perf_counter()
 try:
     load_model(sys.argv[2])
@@ -35,8 +36,9 @@ try:
 except ValueError as exc:
     outcome = str(exc).split("model file: ", 1)[-1][:90]
 seconds = time.perf_counter() - start
+traced = tracemalloc.get_traced_memory()[1]
 grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
-print(f"{seconds:.3f}\t{grown / 1024:.1f}\t{outcome}")
+print(f"{seconds:.3f}\t{grown / 1024:.1f}\t{traced / 2**20:.1f}\t{outcome}")
 """
 
 _PADDING = 1536 * 2**20  # 1.5 GiB, as in the issue
@@ -130,14 +132,14 @@ def main():
             result = subprocess.run(
                 [sys.executable, "-c", _CHILD, str(good_path), str(path)],
                 capture_output=True, text=True, check=True)
-            seconds, grown, outcome = result.stdout.strip().split("\t")
+            seconds, grown, traced, outcome = result.stdout.strip().split("\t")
             size = path.stat().st_size / 2**20
             rows.append(f"| {label} | {size:.1f} MB | {seconds} s | {grown} MB "
-                        f"| {outcome} |")
+                        f"| {traced} MB | {outcome} |")
             path.unlink()
-    print("| crafted file | on disk | time to refuse | peak memory growth | "
-          "error |")
-    print("|---|---|---|---|---|")
+    print("| crafted file | on disk | time to refuse | peak RSS growth | "
+          "peak Python allocations | error |")
+    print("|---|---|---|---|---|---|")
     print("\n".join(rows))
 
 

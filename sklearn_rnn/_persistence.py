@@ -38,6 +38,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._state_checks import (
     HISTORY_BYTES_PER_EPOCH,
     MAX_ARRAY_BYTES,
+    MAX_HEAD_LAYERS,
     MAX_HISTORY_BYTES,
     MAX_HISTORY_KEYS,
     MAX_METADATA_BYTES,
@@ -135,6 +136,8 @@ def _decode(value, budget):
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, list):
+        if not any(isinstance(v, list | dict) for v in value):
+            return value  # plain values (the per-epoch curves): nothing to do
         return [_decode(v, budget) for v in value]
     if not isinstance(value, dict):
         raise ValueError(f"unexpected JSON value of type {type(value).__name__}")
@@ -147,7 +150,7 @@ def _decode(value, budget):
     if tag == "__float__" and content in ("nan", "inf", "-inf"):
         return float(content)
     if tag == "__tuple__" and isinstance(content, list):
-        return tuple(_decode(v, budget) for v in content)
+        return tuple(_decode(content, budget))
     if tag == "__dict__" and isinstance(content, list):
         pairs = [_decode(pair, budget) for pair in content]
         if not all(isinstance(p, list) and len(p) == 2 for p in pairs):
@@ -616,6 +619,11 @@ def _new_estimator(metadata, budget):
     if params.get("callbacks"):
         raise InvalidModel("callbacks cannot be stored in a model file (its "
                            "parameter callbacks must be null)")
+    head = params.get("head_hidden_sizes")
+    if isinstance(head, tuple | list) and len(head) > MAX_HEAD_LAYERS:
+        # Before the parameter checks, which would walk every entry.
+        raise InvalidModel(f"head_hidden_sizes must have at most "
+                           f"{MAX_HEAD_LAYERS} layers in a model file")
     try:
         estimator = cls(**params)
         estimator._validate_params()
