@@ -14,7 +14,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from sklearn_rnn import RNNClassifier, RNNRegressor
-from sklearn_rnn._base import PREDICT_BATCH_SIZE
+from sklearn_rnn._predicting import PREDICT_BATCH_SIZE
 
 __all__ = [
     "TorchRNN",

@@ -32,7 +32,22 @@ __all__ = [
     "unpack_data",
     "TeeGenerator",
     "fused_optimizer_devices",
+    "net_module_names",
+    "net_optimizer_names",
 ]
+
+
+# skorch: a net registers the names of its modules, criteria and optimisers
+# in private lists as it initialises them (``initialize_*``); there is no
+# public accessor.
+def net_module_names(net):
+    """The names of a skorch net's modules and criteria (``module``, ...)."""
+    return [*net._modules, *net._criteria]
+
+
+def net_optimizer_names(net):
+    """The names of a skorch net's optimisers (``optimizer``, ...)."""
+    return list(net._optimizers)
 
 
 def fused_optimizer_devices():

@@ -34,7 +34,13 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback
 from skorch.history import History
 
-from ._compat import TeeGenerator, fused_optimizer_devices, unpack_data
+from ._compat import (
+    TeeGenerator,
+    fused_optimizer_devices,
+    net_module_names,
+    net_optimizer_names,
+    unpack_data,
+)
 from ._module import NetworkEnsemble
 from ._sequences import dense_span
 from ._threads import limit_threads
@@ -215,6 +221,31 @@ class SequenceNet(NeuralNet):
             "estimators; call the estimator's fit/predict instead."
         )
 
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        """skorch's ``partial_fit``, but a Ctrl-C propagates.
+
+        skorch catches every ``KeyboardInterrupt`` to end training early
+        and keep the model: it is also how its callbacks stop training
+        (``EarlyStopping`` raises one). Here only a callback's request ends
+        training quietly; a ``KeyboardInterrupt`` raised anywhere else (the
+        user's Ctrl-C) propagates, so that it stops the caller too (a grid
+        search, a loop of fits), and the estimator keeps its previous state.
+        The callbacks get ``on_train_end`` either way (a progress bar
+        closes).
+        """
+        if not self.initialized_:
+            self.initialize()
+        routing_method = fit_params.pop("_routing_method", "partial_fit")
+        self.notify("on_train_begin", X=X, y=y)
+        try:
+            self.fit_loop(X, y, _routing_method=routing_method, **fit_params)
+        except KeyboardInterrupt as exc:
+            if not _raised_by_a_callback(exc):
+                self.notify("on_train_end", X=X, y=y)
+                raise
+        self.notify("on_train_end", X=X, y=y)
+        return self
+
     def get_iterator(self, dataset, training=False):
         if training:
             kwargs = self.get_params_for("iterator_train")
@@ -252,7 +283,7 @@ class SequenceNet(NeuralNet):
     def _switch_mode(self, training):
         """skorch's ``_set_training``, but ``module.train()`` (which walks
         every submodule) only on a change of mode, not on every batch."""
-        for name in self._modules + self._criteria:
+        for name in net_module_names(self):
             module = getattr(self, name + "_")
             if isinstance(module, torch.nn.Module) and module.training != training:
                 module.train(training)
@@ -350,7 +381,7 @@ class SequenceNet(NeuralNet):
         return (loss * weight).sum() / total
 
     def train_step(self, batch, **fit_params):
-        optimizers = [getattr(self, name + "_") for name in self._optimizers]
+        optimizers = [getattr(self, name + "_") for name in net_optimizer_names(self)]
         if any(isinstance(opt, torch.optim.LBFGS) for opt in optimizers):
             return super().train_step(batch, **fit_params)
         for opt in optimizers:
@@ -461,6 +492,18 @@ def _member_lanes(module, lanes, training):
     if any(p.device.type != "cpu" for p in module.parameters()):
         return 1
     return min(lanes, len(module.members))
+
+
+def _raised_by_a_callback(exc):
+    """Whether ``exc`` was raised in a skorch callback's own code: skorch's
+    way for a callback to stop training, as opposed to a Ctrl-C, which
+    arrives wherever the interpreter happens to be (almost always in torch
+    or in the loop)."""
+    frame = exc.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    return frame is not None and isinstance(frame.tb_frame.f_locals.get("self"),
+                                            Callback)
 
 
 # torch's optimizers that have a fused implementation (``fused=True``).

@@ -209,52 +209,24 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         return find_continued_feature(batch.values, batch.lengths,
                                       np.asarray(y, dtype=np.float64))
 
-    def _choose_series_rules(self, series_windows, batch):
-        """``instance_norm_feature_`` (and the steps its statistics read)."""
-        self._instance_norm_steps = None
-        if self.instance_norm is None:
-            self.instance_norm_feature_ = None
-            return
-        if self.instance_norm != "auto":
-            feature = int(self.instance_norm)
-            if self.return_sequences or self.embedding_dim is not None:
-                raise ValueError(
-                    "instance_norm standardises windows of a series for one "
-                    "prediction per window; it cannot be combined with "
-                    "return_sequences=True or embedding_dim. Use "
-                    "instance_norm=None."
-                )
-            if feature >= self.n_input_features_:
-                raise ValueError(
-                    f"instance_norm={feature} names an input feature, but X "
-                    f"has {self.n_input_features_} feature(s) per time step."
-                )
-            self.instance_norm_feature_ = feature
-            return
-        if series_windows is None:
-            self.instance_norm_feature_ = None
-            return
-        feature, step = series_windows
-        self.instance_norm_feature_ = feature
-        # Steps after the one that holds the next target are known-future
-        # covariate steps (zeros for the series): the window's past ends there.
-        if step + 1 < batch.values.shape[1]:
-            self._instance_norm_steps = step + 1
+    def _sequence_output(self):
+        return bool(self.return_sequences)
 
-    def _architecture(self):
-        architecture = super()._architecture()
+    def _set_architecture_plan(self, architecture):
+        self.instance_norm_feature_ = architecture.instance_norm_feature
+        self._instance_norm_steps = architecture.instance_norm_steps
+
+    def _extra_architecture(self):
         # An explicit parameter is what a continued fit would build; 'auto'
         # is what the first fit found.
         if self.instance_norm is None:
             feature, steps = None, None
         else:
-            feature = getattr(self, "instance_norm_feature_", None)
-            steps = getattr(self, "_instance_norm_steps", None)
+            feature = self.instance_norm_feature_
+            steps = self._instance_norm_steps
             if self.instance_norm != "auto":
                 feature = int(self.instance_norm)
-        architecture["instance_norm_feature"] = feature
-        architecture["instance_norm_steps"] = steps
-        return architecture
+        return {"instance_norm_feature": feature, "instance_norm_steps": steps}
 
     def _module_kwargs(self, mean=None, scale=None):
         kwargs = super()._module_kwargs(mean, scale)

@@ -22,7 +22,7 @@ from sklearn_rnn import (
     make_windows,
     save_model,
 )
-from sklearn_rnn._base import ENSEMBLE_MAX_STEPS, ENSEMBLE_MEMBERS
+from sklearn_rnn._plan import ENSEMBLE_MAX_STEPS, ENSEMBLE_MEMBERS
 from sklearn_rnn._module import NetworkEnsemble, RecurrentNetwork
 from sklearn_rnn._threads import convolution_work
 
