@@ -297,8 +297,7 @@ class RecurrentNetwork(nn.Module):
             return self.head(pooled)
         mask = None
         if ragged:
-            steps = torch.arange(max_len, device=lengths.device)
-            mask = (steps[None, :] < lengths[:, None]).to(output.device)
+            mask = _step_mask(lengths, max_len, output.device)
             # Unpacked states past a sequence's end are computed from the
             # padding and can grow without bound (relu cells): zero them, so
             # no inf * 0 = NaN reaches the pooled vector.

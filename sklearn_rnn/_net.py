@@ -41,7 +41,7 @@ from ._compat import (
     net_optimizer_names,
     unpack_data,
 )
-from ._module import NetworkEnsemble
+from ._module import NetworkEnsemble, _step_mask
 from ._sequences import dense_span
 from ._threads import limit_threads
 
@@ -362,8 +362,7 @@ class SequenceNet(NeuralNet):
             # One loss per time step (return_sequences): padded steps are
             # not part of the sequence and must not count.
             lengths = lengths.to(loss.device, non_blocking=True)
-            steps = torch.arange(loss.shape[1], device=loss.device)
-            mask = steps[None, :] < lengths[:, None]
+            mask = _step_mask(lengths, loss.shape[1], loss.device)
             # where, not a product: a padded step's loss may be inf.
             per_step = torch.where(mask, loss.mean(dim=2), 0.0)
             loss = per_step.sum(dim=1) / mask.sum(dim=1)

@@ -32,7 +32,8 @@ FAST = dict(ensemble_size=1,
 EXPECTED_FAILED_CHECKS = {
     # A weight of 2 is not a repeated row for mini-batch training: the
     # repeated row lands in another batch and changes the number of
-    # optimiser steps (scikit-learn's MLP* and SGD* fail this check too).
+    # optimiser steps (scikit-learn's SGD* fail this check too; its MLP*
+    # pass it since scikit-learn 1.9).
     "check_sample_weight_equivalence_on_dense_data": "mini-batch training: "
     "a weight of 2 is not the same as a repeated row",
 }

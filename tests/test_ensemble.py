@@ -22,8 +22,8 @@ from sklearn_rnn import (
     make_windows,
     save_model,
 )
-from sklearn_rnn._plan import ENSEMBLE_MAX_STEPS, ENSEMBLE_MEMBERS
 from sklearn_rnn._module import NetworkEnsemble, RecurrentNetwork
+from sklearn_rnn._plan import ENSEMBLE_MAX_STEPS, ENSEMBLE_MEMBERS
 from sklearn_rnn._threads import convolution_work
 
 SMALL = dict(hidden_size=4, max_iter=3, random_state=0, average_weights=False)
