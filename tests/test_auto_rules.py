@@ -4,13 +4,14 @@ end they switch on never lets padding change a prediction."""
 
 import numpy as np
 import pytest
+from _params import fast_params
 from numpy.testing import assert_allclose
 from skorch.callbacks import Callback
 
 from sklearn_rnn import RNNClassifier, RNNRegressor
 
 # One network: these tests are not about ensembles (test_ensemble.py is).
-TINY = dict(ensemble_size=1, hidden_size=4, max_iter=1, random_state=0)
+TINY = fast_params(hidden_size=4, max_iter=1)
 
 
 def _fixed(n, T, seed=0):

@@ -5,6 +5,7 @@ import pickle
 import joblib
 import numpy as np
 import pytest
+from _params import fast_params
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import (
@@ -19,7 +20,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn_rnn import RNNClassifier, RNNRegressor
 
 # One network: these tests are not about ensembles (test_ensemble.py is).
-FAST = dict(ensemble_size=1, hidden_size=16, max_iter=15, random_state=0)
+FAST = fast_params(hidden_size=16, max_iter=15)
 ESTIMATORS = [RNNRegressor, RNNClassifier]
 
 

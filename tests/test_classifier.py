@@ -1,12 +1,13 @@
 import numpy as np
 import pytest
+from _params import fast_params
 from sklearn.datasets import load_digits
 from sklearn.dummy import DummyClassifier
 
 from sklearn_rnn import RNNClassifier
 
 # One network: these tests are not about ensembles (test_ensemble.py is).
-FAST = dict(ensemble_size=1, hidden_size=16, max_iter=20, random_state=0)
+FAST = fast_params(hidden_size=16, max_iter=20)
 
 
 def test_learns_beyond_the_majority_class(sign_sequences):

@@ -16,6 +16,7 @@ three networks took more than half of the whole test suite's time.
 import functools
 
 import pytest
+from _params import fast_params
 from sklearn.utils.estimator_checks import (
     _get_check_estimator_ids,
     estimator_checks_generator,
@@ -24,9 +25,7 @@ from sklearn.utils.estimator_checks import (
 from sklearn_rnn import RNNClassifier, RNNRegressor, RNNSeq2Seq
 
 # One network: these tests are not about ensembles (test_ensemble.py is).
-FAST = dict(ensemble_size=1,
-            hidden_size=16, max_iter=30, batch_size=16, learning_rate_init=1e-2,
-            random_state=0)
+FAST = fast_params(hidden_size=16, max_iter=30, batch_size=16, learning_rate_init=1e-2)
 
 # Checks that cannot pass for a mini-batch SGD-trained network, and why.
 EXPECTED_FAILED_CHECKS = {

@@ -18,6 +18,7 @@ import joblib
 import numpy as np
 import pytest
 import torch
+from _params import fast_params
 from distributed import Client, LocalCluster, get_task_stream
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, KFold, RandomizedSearchCV
@@ -27,8 +28,7 @@ from sklearn_rnn import RNNClassifier, RNNRegressor
 
 ROOT = Path(__file__).resolve().parents[1]
 # One network: these tests are not about ensembles (test_ensemble.py is).
-FAST = dict(ensemble_size=1,
-            hidden_size=4, max_iter=3, batch_size=16, random_state=0, device="cpu")
+FAST = fast_params(hidden_size=4, max_iter=3, batch_size=16, device="cpu")
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from _params import fast_params
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
@@ -23,8 +24,7 @@ from sklearn_rnn._module import RecurrentNetwork
 from sklearn_rnn._tokens import check_token_ids
 
 # One network: these tests are not about ensembles (test_ensemble.py is).
-FAST = dict(ensemble_size=1, embedding_dim=8, hidden_size=16, max_iter=3, batch_size=16,
-            random_state=0)
+FAST = fast_params(embedding_dim=8, hidden_size=16, max_iter=3, batch_size=16)
 
 
 def _order_data(n=120, seed=0):

@@ -12,6 +12,7 @@ import time
 import numpy as np
 import pytest
 import torch
+from _params import fast_params
 from numpy.testing import assert_allclose
 from skorch.callbacks import Callback
 
@@ -26,7 +27,8 @@ from sklearn_rnn._module import NetworkEnsemble, RecurrentNetwork
 from sklearn_rnn._plan import ENSEMBLE_MAX_STEPS, ENSEMBLE_MEMBERS
 from sklearn_rnn._threads import convolution_work
 
-SMALL = dict(hidden_size=4, max_iter=3, random_state=0, average_weights=False)
+SMALL = fast_params(hidden_size=4, max_iter=3, average_weights=False,
+                    omit=('ensemble_size',))
 
 
 def _data(n=24, T=12, seed=0):

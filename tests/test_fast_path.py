@@ -8,6 +8,7 @@ import threading
 import numpy as np
 import pytest
 import torch
+from _params import fast_params
 from skorch import NeuralNet
 from skorch.callbacks import Callback
 from torch import nn
@@ -22,8 +23,7 @@ from sklearn_rnn._threads import (
 )
 
 # One network: these tests are not about ensembles (test_ensemble.py is).
-FAST = dict(ensemble_size=1,
-            hidden_size=8, max_iter=3, batch_size=16, random_state=0, device="cpu")
+FAST = fast_params(hidden_size=8, max_iter=3, batch_size=16, device="cpu")
 
 
 @pytest.fixture

@@ -4,13 +4,14 @@ Ctrl-C (KeyboardInterrupt) always propagates (issue 23's two defects)."""
 import numpy as np
 import pytest
 import torch
+from _params import fast_params
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from skorch.callbacks import Callback, EarlyStopping
 
 from sklearn_rnn import RNNClassifier, RNNRegressor
 
-FAST = dict(ensemble_size=1, hidden_size=6, batch_size=16, random_state=0)
+FAST = fast_params(hidden_size=6, batch_size=16)
 
 
 @pytest.fixture(scope="module")

@@ -11,12 +11,13 @@ import zipfile
 import numpy as np
 import pytest
 import torch
+from _params import fast_params
 
 from sklearn_rnn import RNNClassifier, RNNRegressor, load_model, save_model
 from sklearn_rnn._base import BaseRNN
 
 # One network: these tests are not about ensembles (test_ensemble.py is).
-FAST = dict(ensemble_size=1, hidden_size=8, batch_size=16, random_state=0)
+FAST = fast_params(hidden_size=8, batch_size=16)
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ fitted on.
 import numpy as np
 import pandas as pd
 import pytest
+from _params import fast_params
 from numpy.testing import assert_allclose
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import NotFittedError
@@ -27,8 +28,7 @@ PERIOD = 20
 WINDOW = 20
 N_TRAIN = 340
 # One network: these tests are not about ensembles (test_ensemble.py is).
-FAST = dict(ensemble_size=1,
-            hidden_size=32, max_iter=30, learning_rate_init=1e-2, random_state=0)
+FAST = fast_params(hidden_size=32, max_iter=30, learning_rate_init=1e-2)
 
 
 @pytest.fixture(scope="module")

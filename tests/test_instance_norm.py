@@ -5,6 +5,7 @@ import pickle
 
 import numpy as np
 import pytest
+from _params import fast_params
 from numpy.testing import assert_allclose
 
 from sklearn_rnn import (
@@ -18,7 +19,7 @@ from sklearn_rnn import (
 from sklearn_rnn._window import find_continued_feature
 
 # One network: these tests are not about ensembles (test_ensemble.py is).
-FAST = dict(ensemble_size=1, hidden_size=8, max_iter=5, random_state=0)
+FAST = fast_params(hidden_size=8, max_iter=5)
 
 
 def _noisy_sine(n=300, seed=0):

@@ -5,6 +5,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from _params import fast_params
 from sklearn.base import clone
 from sklearn.metrics import mean_pinball_loss, r2_score
 
@@ -12,9 +13,7 @@ from sklearn_rnn import RNNRegressor, load_model, make_windows, save_model
 from sklearn_rnn._losses import HUBER_DELTA, PinballLoss
 
 # One network: these tests are not about ensembles (test_ensemble.py is).
-FAST = dict(ensemble_size=1,
-            hidden_size=8, max_iter=20, learning_rate_init=1e-2, random_state=0,
-            device="cpu")
+FAST = fast_params(hidden_size=8, max_iter=20, learning_rate_init=1e-2, device="cpu")
 LOSSES = [
     ("squared_error", None, torch.nn.MSELoss),
     ("absolute_error", None, torch.nn.L1Loss),

@@ -8,6 +8,7 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 import skl2onnx
+from _params import fast_params
 from numpy.testing import assert_allclose
 from skl2onnx.common.data_types import FloatTensorType
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -27,7 +28,7 @@ from sklearn_rnn import (
 )
 
 # One network: these tests are not about ensembles (test_ensemble.py is).
-FAST = dict(ensemble_size=1, hidden_size=4, max_iter=2, batch_size=16, random_state=0)
+FAST = fast_params(hidden_size=4, max_iter=2, batch_size=16)
 ATOL = 1e-4
 
 

@@ -9,6 +9,7 @@ import joblib
 import numpy as np
 import pytest
 import torch
+from _params import fast_params
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 from sklearn.exceptions import NotFittedError
@@ -18,7 +19,7 @@ from sklearn_rnn import RNNClassifier, RNNRegressor, load_model, save_model
 from sklearn_rnn._persistence import FORMAT_VERSION
 
 # One network: these tests are not about ensembles (test_ensemble.py is).
-FAST = dict(ensemble_size=1, hidden_size=6, max_iter=3, batch_size=16, random_state=0)
+FAST = fast_params(hidden_size=6, max_iter=3, batch_size=16)
 
 
 @pytest.fixture(scope="module")

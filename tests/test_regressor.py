@@ -1,13 +1,14 @@
 import numpy as np
 import pandas as pd
 import pytest
+from _params import fast_params
 from sklearn.dummy import DummyRegressor
 from sklearn.metrics import r2_score
 
 from sklearn_rnn import RNNRegressor
 
 # One network: these tests are not about ensembles (test_ensemble.py is).
-FAST = dict(ensemble_size=1, hidden_size=16, max_iter=25, random_state=0)
+FAST = fast_params(hidden_size=16, max_iter=25)
 
 
 def test_learns_a_noisy_sine_beyond_a_constant(sine_windows):

@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 import torch
+from _params import fast_params
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -39,8 +40,7 @@ from sklearn_rnn import (
 )
 
 # One network: these tests are not about ensembles (test_ensemble.py is).
-FAST = dict(ensemble_size=1,
-            hidden_size=4, max_iter=2, batch_size=16, random_state=0, device="cpu")
+FAST = fast_params(hidden_size=4, max_iter=2, batch_size=16, device="cpu")
 
 # Derandomised so that CI runs the same examples every time; a failure is
 # reproducible from the printed falsifying example.

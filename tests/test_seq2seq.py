@@ -8,6 +8,7 @@ import zipfile
 import numpy as np
 import pytest
 import torch
+from _params import fast_params
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 from sklearn.base import clone
@@ -26,8 +27,8 @@ from sklearn_rnn import (
 )
 from sklearn_rnn._seq2seq_module import IGNORE_ID, Seq2SeqNetwork
 
-FAST = dict(hidden_size=16, max_iter=5, batch_size=8, learning_rate_init=1e-2,
-            random_state=0)
+FAST = fast_params(hidden_size=16, max_iter=5, batch_size=8, learning_rate_init=1e-2,
+                   omit=('ensemble_size',))
 
 
 def reverse_task(n=48, seed=0):

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import sklearn
 import torch
+from _params import fast_params
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import cross_validate
@@ -24,7 +25,7 @@ from sklearn_rnn import RNNClassifier, RNNRegressor
 from sklearn_rnn._net import TailSplit
 
 # One network: these tests are not about ensembles (test_ensemble.py is).
-FAST = dict(ensemble_size=1, hidden_size=8, batch_size=16, random_state=0)
+FAST = fast_params(hidden_size=8, batch_size=16)
 
 
 @pytest.fixture(scope="module")

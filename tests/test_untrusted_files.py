@@ -16,6 +16,7 @@ import zipfile
 import numpy as np
 import pytest
 import torch
+from _params import fast_params
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
@@ -27,8 +28,7 @@ from sklearn_rnn._state_checks import (
     REGRESSOR_ATTRIBUTES,
 )
 
-FAST = dict(ensemble_size=1, hidden_size=4, max_iter=2, batch_size=16,
-            random_state=0)
+FAST = fast_params(hidden_size=4, max_iter=2, batch_size=16)
 
 
 @pytest.fixture(scope="module")
