@@ -68,6 +68,8 @@ _MEMBERS = (_METADATA, _WEIGHTS, _HISTORY)
 _OPTIMIZER = "optimizer"
 
 _ARRAY_KINDS = set("biufUO")
+# The types json.loads gives for values other than lists and objects.
+_PLAIN_JSON = {bool, int, float, str, type(None)}
 
 
 def _estimator_classes():
@@ -136,7 +138,7 @@ def _decode(value, budget):
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, list):
-        if not any(isinstance(v, list | dict) for v in value):
+        if set(map(type, value)) <= _PLAIN_JSON:
             return value  # plain values (the per-epoch curves): nothing to do
         return [_decode(v, budget) for v in value]
     if not isinstance(value, dict):
