@@ -94,16 +94,14 @@ class FittedState(NetBuilding):
                 f"the module tensors {mismatched} differ from what the "
                 "parameters build"
             )
-        net = self._build_net(device, 0, bool(attributes.get(
-            "early_stopping_", self.early_stopping is True)))
+        net = self._build_net(device, 0, bool(attributes["early_stopping_"]))
         self._initialize(net, 0, device)
         self._load_state(net, state, optimizer=True)
         net.module_.eval()
         self.net_ = net
         self.device_ = device
         self._architecture_ = self._architecture()
-        self._optimizer_settings_ = attributes.get(
-            "_optimizer_settings_", self._optimizer_settings())
+        self._optimizer_settings_ = attributes["_optimizer_settings_"]
         return self
 
     def _member_shapes(self):
@@ -140,13 +138,12 @@ class FittedState(NetBuilding):
         net.module_.load_state_dict(state["module"], strict=True)
         net.criterion_.load_state_dict(state["criterion"], strict=True)
         if optimizer:
-            before = state["attributes"].get("_optimizer_settings_")
+            before = state["attributes"]["_optimizer_settings_"]
             now = self._optimizer_settings()
-            same = before is None or before == now
+            same = before == now
             for name, stored in state["optimizers"].items():
                 opt = getattr(net, name + "_", None)
-                if opt is None or (before is not None
-                                   and before["optimizer"] != now["optimizer"]):
+                if opt is None or before["optimizer"] != now["optimizer"]:
                     continue
                 fresh = [{k: v for k, v in group.items() if k != "params"}
                          for group in opt.param_groups]
@@ -164,9 +161,7 @@ class FittedState(NetBuilding):
         net.history = History(list(state["history"]))
 
     def _check_architecture(self, attributes):
-        before = attributes.get("_architecture_")
-        if before is None:
-            return
+        before = attributes["_architecture_"]
         now = self._architecture()
         changed = [k for k in now if before.get(k) != now[k]
                    and k not in ("input_size", "output_size")]
