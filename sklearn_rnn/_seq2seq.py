@@ -31,11 +31,13 @@ from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping, LRSc
 from skorch.history import History
 from torch import nn
 
-from ._base import OPTIMIZERS, PREDICT_BATCH_SIZE, _seeded_global_rng, _to_cpu
+from ._building import OPTIMIZERS, _seeded_global_rng
 from ._callbacks import EpochProgressBar, StopOnNonFiniteLoss, ValidationScore
 from ._compat import Interval, StrOptions, _check_sample_weight, unpack_data
+from ._fitted_state import _to_cpu
 from ._module import CELLS
 from ._net import SequenceNet, TailSplit, as_dataset
+from ._predicting import PREDICT_BATCH_SIZE
 from ._seq2seq_module import END_ID, IGNORE_ID, Seq2SeqNetwork
 from ._sequences import (
     Sequences,
