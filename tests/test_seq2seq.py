@@ -109,7 +109,7 @@ def test_prediction_does_not_depend_on_the_other_rows(task, fitted):
 
 
 @pytest.mark.parametrize("params", [
-    dict(cell="lstm", attention="bahdanau"),
+    dict(cell="lstm", attention="luong"),
     dict(cell="rnn", bidirectional=True, num_layers=2, dropout=0.1),
 ])
 def test_numeric_ragged_and_3d_input(params):
@@ -300,6 +300,15 @@ def test_early_stopping_records_exact_match_scores(task):
     with pytest.raises(ValueError, match="leaves no training sample"):
         RNNSeq2Seq(embedding_dim=4, early_stopping=True,
                    validation_fraction=0.9).fit(X[:1], Y[:1])
+
+
+def test_skorch_table_with_early_stopping(task, capsys):
+    X, Y = task
+    RNNSeq2Seq(embedding_dim=4, verbose=2, early_stopping=True,
+               **{**FAST, "max_iter": 2}).fit(X, Y)
+    header = capsys.readouterr().out.splitlines()[0]
+    for column in ("epoch", "train_loss", "valid_loss", "valid_score"):
+        assert column in header
 
 
 def test_progress_bar_and_loss_curve(task, capsys):
