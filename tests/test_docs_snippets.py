@@ -46,9 +46,14 @@ SNIPPETS = (
 
 
 def test_snippets_are_found():
-    # Quickstart, time series, text; the front page's forecast.
-    assert [name for name, _ in SNIPPETS] == [
-        "README.md[0]", "README.md[1]", "README.md[2]", "docs/index.rst[0]"]
+    # At least the quickstart, time series and text blocks of the README and
+    # the front page's forecast: a parser that finds nothing tests nothing.
+    readme = [code for name, code in SNIPPETS if name.startswith("README")]
+    index = [code for name, code in SNIPPETS if name.startswith("docs/")]
+    assert len(readme) >= 3 and len(index) >= 1
+    assert any("recursive_forecast(reg" in code for code in readme)
+    assert any("SequenceVectorizer()" in code for code in readme)
+    assert "recursive_forecast(model" in index[0]
 
 
 @pytest.mark.parametrize("name, code", SNIPPETS, ids=[n for n, _ in SNIPPETS])
