@@ -340,6 +340,10 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
         scikit-learn's MLP does; parameters that change the architecture
         cannot change).
 
+        A fit that raises, or is interrupted (Ctrl-C: ``KeyboardInterrupt``
+        propagates), leaves the estimator exactly as it was: unfitted, or
+        with its previous model.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps) or \
@@ -369,6 +373,7 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
         """
         return self._fit(X, y, sample_weight, incremental=False, X_val=X_val,
                          y_val=y_val, sample_weight_val=sample_weight_val)
+
     def _fit(self, X, y, sample_weight=None, *, incremental, classes=None,
              X_val=None, y_val=None, sample_weight_val=None):
         self._validate_params()
