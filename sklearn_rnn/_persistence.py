@@ -478,6 +478,7 @@ def load_model(path, *, device=None):
     (['neg', 'pos'], 'cpu')
     """
     try:
+        _check_directory(path)
         with zipfile.ZipFile(path) as archive:
             _check_members(archive)
             metadata = _parse_metadata(
@@ -528,6 +529,46 @@ class _Budget:
                 f"{what} would take {n_bytes} bytes, more than the "
                 f"{MAX_ARRAY_BYTES} bytes all arrays of a model file may hold")
         self.left -= n_bytes
+
+
+# The zip's end-of-central-directory record (APPNOTE 4.3.16): its signature,
+# and bounds on the directory far above the three entries save_model writes
+# (a few more are let through to be named by _check_members).
+_END_RECORD = b"PK\x05\x06"
+_MAX_ENTRIES = 16
+_MAX_DIRECTORY_BYTES = 2**16
+
+
+def _check_directory(path):
+    """Refuse an archive whose central directory lists more members than
+    save_model writes, before zipfile reads that directory (it builds one
+    object per entry: a file of millions of empty entries would otherwise
+    take gigabytes)."""
+    if hasattr(path, "read"):
+        start = path.tell()
+        path.seek(0, os.SEEK_END)
+        size = path.tell() - start
+        path.seek(max(start, start + size - 2**16 - 22))
+        tail = path.read(2**16 + 22)
+        path.seek(start)
+    else:
+        with open(path, "rb") as file:
+            file.seek(0, os.SEEK_END)
+            size = file.tell()
+            file.seek(max(0, size - 2**16 - 22))
+            tail = file.read()
+    at = tail.rfind(_END_RECORD)
+    if at < 0 or len(tail) < at + 22:
+        return  # not a zip: zipfile says so in its own words
+    entries = int.from_bytes(tail[at + 10:at + 12], "little")
+    directory = int.from_bytes(tail[at + 12:at + 16], "little")
+    if entries == 0xFFFF or directory == 0xFFFFFFFF:
+        raise InvalidModel("the archive uses ZIP64 records, which save_model "
+                           "never writes (its models stay far below 4 GiB)")
+    if entries > _MAX_ENTRIES or directory > _MAX_DIRECTORY_BYTES:
+        raise InvalidModel(
+            f"the archive lists {entries} entries in a directory of {directory} "
+            f"bytes; save_model writes {len(_MEMBERS)}")
 
 
 def _check_members(archive):

@@ -320,6 +320,17 @@ def test_unknown_members_are_refused(model_file):
     _refused(blob, r"unexpected entries \['payload.pkl'\]")
 
 
+def test_an_archive_of_many_entries_is_refused_before_its_directory_is_read(
+        model_file, monkeypatch):
+    members = [*model_file.items(), *((f"e{i}", b"") for i in range(5000))]
+    blob = _zip(members, compress=zipfile.ZIP_STORED)
+    opened = []
+    monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents",
+                        lambda self: opened.append(True))
+    _refused(blob, "the archive lists 5003 entries")
+    assert not opened
+
+
 def test_a_missing_history_is_refused(model_file):
     blob = _zip([(k, v) for k, v in model_file.items() if k != "history.json"])
     _refused(blob, r"entries \['history.json'\] are missing")
