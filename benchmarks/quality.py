@@ -399,6 +399,17 @@ instead; `mean ± standard deviation over seeds (mean fit time per fit)`.
 
 {tables}
 
+## Time to accuracy
+
+Each contender's accuracy beside its mean fit time, sklearn-rnn in its
+newest configuration, and its fit time as a multiple of MiniRocket's (the
+rows of the runs above: read the times as orders of magnitude, the runs
+were not side by side).
+
+{time_table}
+
+![Accuracy against fit time](_static/quality_time_to_accuracy.png)
+
 The configurations, oldest first: `0.1 defaults` (the first release),
 `new-defaults` (the convolutional front end for long sequences, max pooling
 behind it, the 'auto' batch size and patience, 200 epochs), `bn-only` (those
@@ -459,11 +470,87 @@ Every row (also the per-seed ones) is in {results}; rerun with
 """
 
 
+PLOT = S.ROOT / "docs" / "_static" / "quality_time_to_accuracy.png"
+
+
+def newest_config(metas):
+    """The sklearn-rnn configuration of the most recent run behind the rows."""
+    configs = [m for m in metas if m.get("config")]
+    return max(configs, key=lambda m: m["date"])["config"] if configs else None
+
+
+def time_to_accuracy(rows, config):
+    """Per classification data set: each contender's accuracy beside its
+    mean fit time, sklearn-rnn in ``config``, and its time as a multiple of
+    MiniRocket's (the issue-25 view)."""
+    order = [d for d in DATASETS if any(r["dataset"] == d and r["task"] ==
+                                        "classification" for r in rows)]
+    points = {}
+    body = []
+    for dataset in order:
+        line = [dataset]
+        for name in CONTENDERS:
+            if name == "ridgecv":
+                continue
+            here = [r for r in rows if r["dataset"] == dataset
+                    and r["contender"] == name
+                    and (name != "ours" or r["config"] == config)]
+            agg = S.aggregate(here, "accuracy")
+            if agg is not None:
+                points[dataset, name] = agg
+            line.append(S.cell(agg, time=True))
+        ours, rocket = points.get((dataset, "ours")), points.get(
+            (dataset, "minirocket"))
+        line.append(f"{ours['fit_s'] / rocket['fit_s']:.1f}x"
+                    if ours and rocket else "-")
+        body.append(line)
+    labels = [LABELS[n] + (f" [{config}]" if n == "ours" else "")
+              for n in CONTENDERS if n != "ridgecv"]
+    table = S.markdown_table(["dataset", *labels, "sklearn-rnn time / MiniRocket's"],
+                             body)
+    return table, points
+
+
+def plot_time_to_accuracy(points, config, path):
+    """Accuracy against fit time (log scale), one panel per data set."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    datasets = sorted({d for d, _ in points}, key=DATASETS.index)
+    fig, axes = plt.subplots(1, len(datasets), figsize=(3.2 * len(datasets), 3),
+                             squeeze=False)
+    for ax, dataset in zip(axes[0], datasets, strict=True):
+        for name in CONTENDERS:
+            agg = points.get((dataset, name))
+            if agg is None:
+                continue
+            label = LABELS[name] + (f" [{config}]" if name == "ours" else "")
+            ax.errorbar(agg["fit_s"], agg["mean"], yerr=agg["std"] or 0,
+                        fmt="o", capsize=3, label=label)
+        ax.set_xscale("log")
+        ax.set_title(dataset)
+        ax.set_xlabel("fit time (s, log)")
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("test accuracy")
+    handles, names = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncol=len(names),
+               frameon=False)
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def render(rows, metas, args):
+    config = newest_config(metas)
+    table, points = time_to_accuracy(rows, config)
+    if not args.no_docs and points:
+        plot_time_to_accuracy(points, config, PLOT)
     return PAGE.format(
         **S.page_fields(rows, metas, args),
         tables=tables(rows), hidden=HAND_HIDDEN, lr=HAND_LR, batch=HAND_BATCH,
-        hand_epochs=HAND_EPOCHS,
+        hand_epochs=HAND_EPOCHS, time_table=table,
     )
 
 

@@ -261,3 +261,30 @@ def test_datasets_that_need_sktime_are_skipped_without_it(capsys):
     S.skip_without_sktime(args, {"versions": {"sktime": "1.2"}}, {"ArrowHead"},
                           "make quality")
     assert args.datasets == ["ArrowHead", "digits"]
+
+
+def _quality_row(contender, accuracy, fit_s, config=None, seed=0):
+    return {"suite": "quality", "dataset": "ArrowHead", "task": "classification",
+            "contender": contender, "config": config, "seed": seed,
+            "accuracy": accuracy, "fit_s": fit_s}
+
+
+def test_time_to_accuracy_uses_the_newest_configuration_and_minirocket_ratio(
+        tmp_path):
+    rows = [_quality_row("ours", 0.7, 10.0, "old"),
+            _quality_row("ours", 0.8, 30.0, "new", seed=0),
+            _quality_row("ours", 0.9, 50.0, "new", seed=1),
+            _quality_row("minirocket", 0.85, 2.0),
+            _quality_row("1nn", 0.8, 0.001)]
+    metas = [{"config": "old", "date": "2026-12-01 10:00 UTC"},
+             {"config": "new", "date": "2026-12-02 10:00 UTC"},
+             {"config": None, "date": "2026-12-03 10:00 UTC"}]
+    config = Q.newest_config(metas)
+    assert config == "new"
+    table, points = Q.time_to_accuracy(rows, config)
+    assert points["ArrowHead", "ours"]["mean"] == pytest.approx(0.85)
+    assert points["ArrowHead", "ours"]["fit_s"] == pytest.approx(40.0)
+    assert table.splitlines()[-1].endswith("| 20.0x |")  # 40 s / 2 s
+    path = tmp_path / "plot.png"
+    Q.plot_time_to_accuracy(points, config, path)
+    assert path.read_bytes()[:4] == b"\x89PNG"
