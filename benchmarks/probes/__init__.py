@@ -1,0 +1,1 @@
+"""Probes: one-off experiments on the benchmarks, not library features."""
