@@ -208,7 +208,7 @@ class RNNSeq2Seq(BaseEstimator):
         Sequences per optimiser step.
     optimizer : {'adam', 'adamw', 'sgd', 'rmsprop'}, default='adam'
         The optimiser.
-    learning_rate_init : float, default=5e-3
+    learning_rate_init : float, default=3e-3
         The optimiser's learning rate.
     learning_rate : {'constant', 'adaptive', 'cosine'}, default='cosine'
         Its schedule over the epochs, as in :class:`RNNClassifier`: 'cosine'
@@ -296,7 +296,7 @@ class RNNSeq2Seq(BaseEstimator):
     predicted sequence equals the target.
 
     The defaults (Bahdanau attention, ``hidden_size=128``,
-    ``batch_size=64``, ``learning_rate_init=5e-3`` annealed by a cosine
+    ``batch_size=64``, ``learning_rate_init=3e-3`` annealed by a cosine
     schedule over ``max_iter=15`` epochs, gradients clipped at 1) were chosen
     on Keras' addition example (``benchmarks/seq2seq.py``); the user guide's
     "Sequence to sequence" page has the measurements. One fit's outcome
@@ -374,7 +374,7 @@ class RNNSeq2Seq(BaseEstimator):
         max_iter=15,
         batch_size=64,
         optimizer="adam",
-        learning_rate_init=5e-3,
+        learning_rate_init=3e-3,
         learning_rate="cosine",
         momentum=0.9,
         alpha=0.0,
