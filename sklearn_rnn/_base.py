@@ -426,7 +426,8 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
         mean = scale = None
         if not continuing and self.scale_inputs and self.embedding_dim is None:
             mean, scale = feature_mean_and_scale(batch)
-        net = self._build_net(device, seed, self.early_stopping_, mean, scale)
+        net = self._build_net(device, seed, self.early_stopping_, mean, scale,
+                              continue_schedule=incremental)
         sequence_targets = self._sequence_output()
         if validation is not None:
             # Not kept in net_ after fit (that would pickle X_val with it).

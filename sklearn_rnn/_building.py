@@ -144,8 +144,14 @@ class NetBuilding:
             optimizer = OPTIMIZERS[optimizer]
         return optimizer, optimizer_kwargs
 
-    def _build_net(self, device, seed, has_validation, mean=None, scale=None):
-        """A new, uninitialised skorch net from the current parameters."""
+    def _build_net(self, device, seed, has_validation, mean=None, scale=None,
+                   continue_schedule=False):
+        """A new, uninitialised skorch net from the current parameters.
+
+        ``continue_schedule``: the learning-rate schedule goes on from the
+        epochs in the history (``partial_fit``, which keeps the optimiser);
+        otherwise it starts anew, as the optimiser of a warm start does.
+        """
         optimizer, optimizer_kwargs = self._optimizer_spec()
         monitor = "valid_loss" if has_validation else "train_loss"
         criterion, criterion_kwargs = self._criterion()
@@ -192,7 +198,8 @@ class NetBuilding:
             callbacks.append(
                 (
                     "lr_schedule",
-                    LRScheduler(policy="CosineAnnealingLR", T_max=int(self.max_iter)),
+                    LRScheduler(policy="CosineAnnealingLR", T_max=int(self.max_iter),
+                                **({} if continue_schedule else {"last_epoch": -1})),
                 )
             )
         if self.verbose == 1:

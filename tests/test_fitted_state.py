@@ -52,6 +52,17 @@ def test_warm_start_that_turns_early_stopping_on_scores_validation(series):
     assert np.isfinite(reg.validation_scores_).all()
 
 
+def test_warm_start_restarts_the_cosine_schedule(series):
+    # Before: the second fit raised KeyError 'initial_lr' (skorch resumed the
+    # schedule from the history on the warm start's new optimiser).
+    X, y = series
+    reg = RNNRegressor(**FAST, max_iter=3, learning_rate="cosine",
+                       learning_rate_init=0.01, warm_start=True).fit(X, y)
+    first = reg.net_.history[:, "event_lr"]
+    reg.fit(X, y)
+    assert reg.net_.history[:, "event_lr"] == first + first
+
+
 def test_warm_start_keeps_the_weights(series):
     X, y = series
     reg = RNNRegressor(**FAST, warm_start=True, max_iter=3).fit(X, y)
