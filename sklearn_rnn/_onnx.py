@@ -188,6 +188,12 @@ def to_onnx(estimator, X_sample, *, target_opset=None):
     skl2onnx = _import_skl2onnx()
     register_onnx_converters()
     final = estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
+    if type(final).__name__ == "RNNSeq2Seq":
+        raise TypeError(
+            "to_onnx cannot export an RNNSeq2Seq: its greedy decoding is a loop "
+            "over the output steps that feeds each prediction back, which this "
+            "exporter does not write. Keep it in Python (save_model/load_model "
+            "or pickle).")
     if not isinstance(final, RNNRegressor | RNNClassifier):
         raise TypeError(
             "to_onnx exports an RNNRegressor, an RNNClassifier or a Pipeline "

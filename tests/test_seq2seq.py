@@ -482,5 +482,5 @@ def test_a_doctored_hidden_size_is_refused_before_building(fitted):
 
 def test_onnx_export_is_refused_with_a_clear_message(fitted):
     pytest.importorskip("skl2onnx")
-    with pytest.raises(TypeError, match="RNNSeq2Seq"):
+    with pytest.raises(TypeError, match="cannot export an RNNSeq2Seq: its greedy"):
         to_onnx(fitted, np.zeros((1, 3), dtype=np.int64))
