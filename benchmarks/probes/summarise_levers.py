@@ -16,7 +16,6 @@ covered only (every contender restricted to the same datasets; marked).
 import argparse
 import csv
 import json
-import math
 from pathlib import Path
 
 from benchmarks import forecast as F
