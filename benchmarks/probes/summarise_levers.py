@@ -61,21 +61,29 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("levers", nargs="+", type=Path)
     parser.add_argument("--csv", type=Path, default=None)
+    parser.add_argument("--common", action="store_true",
+                        help="restrict every table (the defaults' too) to the "
+                        "datasets that all the given lever files cover")
     parser.add_argument("--per-series", action="store_true",
                         help="also print every series' ratio per RNN config")
     args = parser.parse_args(argv)
     base = load(BASELINE)
     full = {r["dataset"] for r in base}
+    if args.common:
+        for path in args.levers:
+            full &= {r["dataset"] for r in load(path)}
+        base = [r for r in base if r["dataset"] in full]
     csv_rows = []
     blocks = []
     for path in [None] + args.levers:
-        lever = [] if path is None else load(path)
+        lever = [] if path is None else [r for r in load(path)
+                                         if r["dataset"] in full]
         covered = full if path is None else {r["dataset"] for r in lever}
         rows = [r for r in base if r["dataset"] in covered] + lever
         st, by_key, _ = stats(rows)
         configs = ["default"] + sorted({r["config"] for r in lever})
         partial = covered != full
-        title = ("today's defaults (seed 0, whole list)" if path is None else
+        title = (f"today's defaults (seed 0, {len(full)} series)" if path is None else
                  f"{path.name}" + (f" -- PARTIAL: {len(covered)} of {len(full)}"
                                    " series, every contender restricted to them"
                                    if partial else ""))
