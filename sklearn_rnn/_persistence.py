@@ -503,6 +503,12 @@ def load_model(path, *, device=None):
             f"{_describe(path)} is not a valid sklearn-rnn model file "
             f"(save_model writes a zip archive): {exc}"
         ) from exc
+    except (TypeError, KeyError, AttributeError, IndexError) as exc:
+        # A value of a type no check above expected: still the file's fault.
+        raise ValueError(
+            f"{_describe(path)} is not a valid sklearn-rnn model file: "
+            f"unexpected content ({type(exc).__name__}: {exc})"
+        ) from exc
     try:
         return _restore(estimator, layout, weight_bytes, history, device)
     except InvalidModel as exc:

@@ -263,6 +263,15 @@ def check_consistency(estimator, fitted):
             f"is {n_iter}")
     if not 1 <= fitted["best_iteration_"] <= max(n_iter, 1):
         raise InvalidModel("best_iteration_ is not one of the epochs")
+    if n_iter and fitted["best_loss_"] != min(fitted["loss_curve_"]):
+        raise InvalidModel("best_loss_ is not the lowest loss of loss_curve_")
+    best_score = fitted["best_validation_score_"]
+    scores = fitted["validation_scores_"]
+    if best_score is not None and not (scores and any(
+            v == best_score or (v != v and best_score != best_score)
+            for v in scores)):
+        raise InvalidModel("best_validation_score_ is not one of "
+                           "validation_scores_")
     curves = [fitted[k] for k in ("validation_loss_curve_", "validation_scores_")]
     if (curves[0] is None) != (curves[1] is None) or (
             curves[0] is not None
@@ -396,7 +405,12 @@ def optimizer_layout(optimizer_cls, kwargs):
     key = (optimizer_cls, tuple(sorted(kwargs.items())))
     if key not in _PROBES:
         parameter = torch.nn.Parameter(torch.zeros(3))
-        optimizer = optimizer_cls([parameter], **kwargs)
+        try:
+            optimizer = optimizer_cls([parameter], **kwargs)
+        except (TypeError, ValueError) as exc:
+            raise InvalidModel(
+                f"the optimizer {optimizer_cls.__name__} cannot be built with "
+                f"the stored parameters ({exc})") from None
         parameter.grad = torch.ones(3)
         try:
             optimizer.step()

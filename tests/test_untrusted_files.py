@@ -231,6 +231,8 @@ def test_a_head_with_a_million_layers_is_refused_at_once(model_file):
      ("best_loss_", "low", "best_loss_ must be a number"),
      ("device_", "cuda; rm -rf", "must name a torch device"),
      ("loss_curve_", [0.5], "loss_curve_ has 1 epochs but n_iter_ is 2"),
+     ("best_loss_", -1.0, "best_loss_ is not the lowest loss"),
+     ("best_validation_score_", 1e12, "best_validation_score_ is not one of"),
      ("backdoor_", 1, r"unexpected fitted attributes \['backdoor_'\]"),
      ("_architecture_", {"cell": "lstm"}, "stored architecture differs")],
 )
@@ -296,6 +298,15 @@ def test_other_doctored_metadata_is_refused(model_file, edit, message):
     _refused(_craft(model_file, metadata=edit), message)
 
 
+def test_an_optimizer_that_cannot_take_the_stored_settings_is_refused(model_file):
+    # LBFGS takes no weight decay: alpha > 0 with it could never have fitted.
+    def edit(meta):
+        meta["params"]["optimizer"] = {"__torch_optim__": "LBFGS"}
+        meta["params"]["alpha"] = 0.1
+    _refused(_craft(model_file, metadata=edit),
+             "the optimizer LBFGS cannot be built with the stored parameters")
+
+
 def test_a_header_claiming_a_huge_size_is_not_read(model_file):
     weights = model_file["weights.safetensors"]
     forged = (2**40).to_bytes(8, "little") + weights[8:]
@@ -305,6 +316,34 @@ def test_a_header_claiming_a_huge_size_is_not_read(model_file):
 def test_weights_with_trailing_bytes_are_refused(model_file):
     weights = model_file["weights.safetensors"] + b"\0" * 64
     _refused(_craft(model_file, weights=weights), "but its tensors take")
+
+
+def _leaves(value, path=()):
+    """Every key path of a JSON object, containers included."""
+    yield path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(item, (*path, key))
+    elif isinstance(value, list) and len(value) <= 4:
+        for index, item in enumerate(value):
+            yield from _leaves(item, (*path, index))
+
+
+@pytest.mark.parametrize("odd", [None, "x", -1, 10**12, 1e308, [], {}, True,
+                                 {"__float__": "nan"}], ids=repr)
+def test_any_metadata_value_replaced_loads_or_raises_value_error(model_file, odd):
+    # Every value of the metadata, in turn, replaced by something odd: the
+    # loader either loads (the value did not matter) or raises ValueError,
+    # never another exception.
+    meta = json.loads(model_file["metadata.json"])
+    paths = [p for p in _leaves(meta) if p]
+    assert len(paths) > 80
+    for path in paths:
+        blob = _craft(model_file, metadata=_set(*path, value=odd))
+        try:
+            load_model(io.BytesIO(blob))
+        except ValueError:
+            pass
 
 
 # ------------------------------------------------------------ the zip
