@@ -24,7 +24,32 @@ from ._state_checks import BASE_ATTRIBUTES
 from ._utils import device_is_usable, resolve_device
 
 
-class FittedState(NetBuilding):
+class NetStatePickling:
+    """Pickling through the fitted-state pair: the skorch net itself is not
+    pickled, its state is, and unpickling builds the net anew (on the CPU
+    when the saved device is absent), as ``load_model`` does. Needs
+    ``_get_fitted_state``, ``_set_fitted_state`` and ``_fitted_attributes``.
+    """
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        if "net_" in state:
+            fitted = self._get_fitted_state()
+            state = {k: v for k, v in state.items() if k != "net_"}
+            state["_net_state"] = {k: fitted[k] for k in
+                                   ("module", "criterion", "optimizers", "history")}
+        return state
+
+    def __setstate__(self, state):
+        net_state = state.pop("_net_state", None)
+        super().__setstate__(state)
+        if net_state is not None:
+            attributes = {k: getattr(self, k) for k in self._fitted_attributes
+                          if hasattr(self, k)}
+            self._set_fitted_state({"attributes": attributes, **net_state})
+
+
+class FittedState(NetStatePickling, NetBuilding):
     """The fitted state of an estimator; see the module docstring."""
 
     # Every fitted attribute, with the check of its value in a model file
@@ -202,27 +227,6 @@ class FittedState(NetBuilding):
             self.validation_scores_ = None
             self.best_validation_score_ = None
             self.best_iteration_ = int(np.argmin(self.loss_curve_)) + 1
-
-    def __getstate__(self):
-        # The net itself is not pickled: its state is, and unpickling builds
-        # the net anew (on the CPU when the saved device is absent), as
-        # load_model does.
-        state = super().__getstate__()
-        if "net_" in state:
-            fitted = self._get_fitted_state()
-            state = {k: v for k, v in state.items() if k != "net_"}
-            state["_net_state"] = {k: fitted[k] for k in
-                                   ("module", "criterion", "optimizers", "history")}
-        return state
-
-    def __setstate__(self, state):
-        net_state = state.pop("_net_state", None)
-        super().__setstate__(state)
-        if net_state is not None:
-            params = self.get_params(deep=False)
-            attributes = {k: v for k, v in vars(self).items() if k not in params}
-            self._set_fitted_state({"attributes": attributes, **net_state})
-
 
 def _to_cpu(value):
     """``value`` with every tensor in it (nested dicts and lists) on the CPU."""

@@ -15,6 +15,35 @@ from ._net import as_dataset
 # a single window stays cheap for recursive forecasts.
 PREDICT_BATCH_SIZE = 256
 
+def predict_blocks(dataset):
+    """The rows of ``dataset`` in blocks of exactly ``PREDICT_BATCH_SIZE``.
+
+    Yields ``(positions, X_block, lengths, rows)``: the block's first
+    ``rows`` rows belong at ``positions`` of the result, the rest is zero
+    padding (length 1). Variable-length rows come sorted by length, which
+    keeps each block's padding minimal.
+    """
+    order = None
+    if dataset.lengths is not None:
+        order = torch.argsort(dataset.lengths, stable=True)
+    for start in range(0, len(dataset), PREDICT_BATCH_SIZE):
+        if order is None:
+            index = slice(start, start + PREDICT_BATCH_SIZE)
+        else:
+            index = order[start : start + PREDICT_BATCH_SIZE]
+        Xi, _ = dataset.take(index)
+        X_block, lengths = Xi["X"], Xi.get("lengths")
+        rows = X_block.shape[0]
+        if rows < PREDICT_BATCH_SIZE:
+            X_block = torch.nn.functional.pad(
+                X_block, (0, 0, 0, 0, 0, PREDICT_BATCH_SIZE - rows))
+            if lengths is not None:
+                lengths = torch.nn.functional.pad(
+                    lengths, (0, PREDICT_BATCH_SIZE - rows), value=1)
+        # Rows sorted by length go back to their own places.
+        yield (index if order is None else index.numpy()), X_block, lengths, rows
+
+
 class Predicting:
     """Forward passes in fixed-size blocks, and the one scoring path.
 
@@ -32,10 +61,6 @@ class Predicting:
         check_is_fitted(self, "net_")
         dataset = as_dataset(batch, device=self.device_)
         n = len(dataset)
-        order = None
-        if dataset.lengths is not None:
-            # Sorting by length keeps each forward batch's padding minimal.
-            order = torch.argsort(dataset.lengths, stable=True)
         module = self.net_.module_
         if module.training:
             module.eval()
@@ -46,20 +71,7 @@ class Predicting:
         # memory by 450 MiB for 8 MiB of outputs).
         result = None
         with torch.inference_mode():
-            for start in range(0, n, PREDICT_BATCH_SIZE):
-                if order is None:
-                    index = slice(start, start + PREDICT_BATCH_SIZE)
-                else:
-                    index = order[start : start + PREDICT_BATCH_SIZE]
-                Xi, _ = dataset.take(index)
-                X_block, lengths = Xi["X"], Xi.get("lengths")
-                rows = X_block.shape[0]
-                if rows < PREDICT_BATCH_SIZE:
-                    X_block = torch.nn.functional.pad(
-                        X_block, (0, 0, 0, 0, 0, PREDICT_BATCH_SIZE - rows))
-                    if lengths is not None:
-                        lengths = torch.nn.functional.pad(
-                            lengths, (0, PREDICT_BATCH_SIZE - rows), value=1)
+            for positions, X_block, lengths, rows in predict_blocks(dataset):
                 out = module(X_block, lengths)[:rows].float()
                 if out.dim() == 3 and out.shape[1] < full_steps:
                     # Blocks are trimmed to their longest sequence; re-pad
@@ -69,8 +81,7 @@ class Predicting:
                 out = out.cpu().numpy()
                 if result is None:
                     result = np.empty((n, *out.shape[1:]), dtype=np.float32)
-                # Rows sorted by length go back to their own places.
-                result[index if order is None else index.numpy()] = out
+                result[positions] = out
         return result
 
     def _score(self, X, y, sample_weight=None):

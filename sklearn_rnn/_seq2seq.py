@@ -34,10 +34,10 @@ from torch import nn
 from ._building import OPTIMIZERS, _seeded_global_rng
 from ._callbacks import EpochProgressBar, StopOnNonFiniteLoss, ValidationScore
 from ._compat import Interval, StrOptions, _check_sample_weight, unpack_data
-from ._fitted_state import _to_cpu
+from ._fitted_state import NetStatePickling, _to_cpu
 from ._module import CELLS
 from ._net import SequenceNet, TailSplit, as_dataset
-from ._predicting import PREDICT_BATCH_SIZE
+from ._predicting import predict_blocks
 from ._seq2seq_module import END_ID, IGNORE_ID, Seq2SeqNetwork
 from ._sequences import (
     Sequences,
@@ -136,7 +136,7 @@ def _trim_targets(targets):
     return targets[:, :n_steps]
 
 
-class RNNSeq2Seq(BaseEstimator):
+class RNNSeq2Seq(NetStatePickling, BaseEstimator):
     """Encoder-decoder recurrent network: a sequence of labels per sequence.
 
     Learns to map each input sequence to an output sequence of labels of
@@ -899,23 +899,6 @@ class RNNSeq2Seq(BaseEstimator):
                     group.update(settings)
         net.history = History(list(state["history"]))
 
-    def __getstate__(self):
-        state = super().__getstate__()
-        if "net_" in state:
-            fitted = self._get_fitted_state()
-            state = {k: v for k, v in state.items() if k != "net_"}
-            state["_net_state"] = {k: fitted[k] for k in
-                                   ("module", "criterion", "optimizers", "history")}
-        return state
-
-    def __setstate__(self, state):
-        net_state = state.pop("_net_state", None)
-        super().__setstate__(state)
-        if net_state is not None:
-            attributes = {k: getattr(self, k) for k in self._fitted_attributes
-                          if hasattr(self, k)}
-            self._set_fitted_state({"attributes": attributes, **net_state})
-
     # ----------------------------------------------------------- predicting
     def _decode(self, batch):
         """Greedy decoding of the validated ``batch``: ``(n, max_output_length_
@@ -923,29 +906,15 @@ class RNNSeq2Seq(BaseEstimator):
         ``PREDICT_BATCH_SIZE`` rows (the last block zero-padded), so a row's
         prediction never depends on the other rows of ``X``."""
         dataset = as_dataset(batch, device=self.device_)
-        n = len(dataset)
-        order = None
-        if dataset.lengths is not None:
-            order = torch.argsort(dataset.lengths, stable=True)
         module = self.net_.module_
         if module.training:
             module.eval()
-        result = np.empty((n, int(self.max_output_length_) + 1), dtype=np.int64)
+        result = np.empty((len(dataset), int(self.max_output_length_) + 1),
+                          dtype=np.int64)
         with torch.inference_mode():
-            for start in range(0, n, PREDICT_BATCH_SIZE):
-                index = (slice(start, start + PREDICT_BATCH_SIZE) if order is None
-                         else order[start:start + PREDICT_BATCH_SIZE])
-                Xi, _ = dataset.take(index)
-                X_block, lengths = Xi["X"], Xi.get("lengths")
-                rows = X_block.shape[0]
-                if rows < PREDICT_BATCH_SIZE:
-                    X_block = nn.functional.pad(
-                        X_block, (0, 0, 0, 0, 0, PREDICT_BATCH_SIZE - rows))
-                    if lengths is not None:
-                        lengths = nn.functional.pad(
-                            lengths, (0, PREDICT_BATCH_SIZE - rows), value=1)
+            for positions, X_block, lengths, rows in predict_blocks(dataset):
                 ids = module.decode(X_block, lengths, result.shape[1])[:rows]
-                result[index if order is None else index.numpy()] = ids.cpu().numpy()
+                result[positions] = ids.cpu().numpy()
         return result
 
     def _predicted_lengths(self, decoded):
