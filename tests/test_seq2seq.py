@@ -1,16 +1,13 @@
 """RNNSeq2Seq: encoder-decoder with outputs of another length than the input."""
 
 import io
-import json
 import pickle
-import zipfile
 
 import numpy as np
 import pytest
 import torch
+from _model_files import craft, file_members
 from _params import fast_params
-from safetensors.torch import load as load_tensors
-from safetensors.torch import save as save_tensors
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, KFold, cross_validate
@@ -22,7 +19,6 @@ from sklearn_rnn import (
     SequenceVectorizer,
     load_model,
     plot_loss_curve,
-    save_model,
     to_onnx,
 )
 from sklearn_rnn._seq2seq_module import IGNORE_ID, Seq2SeqNetwork
@@ -394,34 +390,9 @@ def test_module_teacher_forcing_ignores_padded_target_steps():
 
 
 # ------------------------------------------------------------ save / load
-def _members(model):
-    buffer = io.BytesIO()
-    save_model(model, buffer)
-    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
-
-
-def _zip(members, *, metadata=None, tensors=None):
-    members = dict(members)
-    if metadata is not None:
-        meta = json.loads(members["metadata.json"])
-        metadata(meta)
-        members["metadata.json"] = json.dumps(meta).encode()
-    if tensors is not None:
-        stored = load_tensors(members["weights.safetensors"])
-        tensors(stored)
-        members["weights.safetensors"] = save_tensors(stored)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    out.seek(0)
-    return out
-
-
 def test_save_and_load_round_trip(task, fitted):
     X, Y = task
-    loaded = load_model(_zip(_members(fitted)))
+    loaded = load_model(io.BytesIO(craft(file_members(fitted))))
     assert type(loaded) is RNNSeq2Seq
     assert loaded.get_params() == fitted.get_params()
     assert [p.tolist() for p in loaded.predict(X)] == [
@@ -438,7 +409,7 @@ def test_save_and_load_numeric_input_with_early_stopping_and_one_label():
     X = rng.normal(size=(20, 5, 2)) * 10 + 3
     Y = [[7] * (i % 3) for i in range(20)]  # one label, several lengths
     model = RNNSeq2Seq(**FAST, early_stopping=True, bidirectional=True).fit(X, Y)
-    loaded = load_model(_zip(_members(model)))
+    loaded = load_model(io.BytesIO(craft(file_members(model))))
     assert [p.tolist() for p in loaded.predict(X)] == [
         p.tolist() for p in model.predict(X)]
     assert loaded.validation_scores_ == model.validation_scores_
@@ -461,7 +432,7 @@ def _set_fitted(key, value):
 ])
 def test_a_doctored_file_is_refused(fitted, edit, message):
     with pytest.raises(ValueError, match=message):
-        load_model(_zip(_members(fitted), metadata=edit))
+        load_model(io.BytesIO(craft(file_members(fitted), metadata=edit)))
 
 
 def test_a_doctored_tensor_is_refused(fitted):
@@ -469,7 +440,7 @@ def test_a_doctored_tensor_is_refused(fitted):
         tensors["module.output.weight"] = torch.zeros(40, 16)
 
     with pytest.raises(ValueError, match="module.output.weight"):
-        load_model(_zip(_members(fitted), tensors=grow))
+        load_model(io.BytesIO(craft(file_members(fitted), tensors=grow)))
 
 
 def test_a_doctored_hidden_size_is_refused_before_building(fitted):
@@ -477,7 +448,7 @@ def test_a_doctored_hidden_size_is_refused_before_building(fitted):
         meta["params"]["hidden_size"] = 10**6
 
     with pytest.raises(ValueError, match="hidden_size"):
-        load_model(_zip(_members(fitted), metadata=huge))
+        load_model(io.BytesIO(craft(file_members(fitted), metadata=huge)))
 
 
 def test_onnx_export_is_refused_with_a_clear_message(fitted):

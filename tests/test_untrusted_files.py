@@ -16,9 +16,8 @@ import zipfile
 import numpy as np
 import pytest
 import torch
+from _model_files import craft, file_members, zip_members
 from _params import fast_params
-from safetensors.torch import load as load_tensors
-from safetensors.torch import save as save_tensors
 
 from sklearn_rnn import RNNClassifier, RNNRegressor, load_model, save_model
 from sklearn_rnn._state_checks import (
@@ -44,10 +43,7 @@ def data():
 def model_file(data):
     """The members of a good regressor file (Adam state included)."""
     X, y, _ = data
-    buffer = io.BytesIO()
-    save_model(RNNRegressor(**FAST).fit(X, y), buffer)
-    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
+    return file_members(RNNRegressor(**FAST).fit(X, y))
 
 
 class CountingFile(io.BytesIO):
@@ -61,33 +57,6 @@ class CountingFile(io.BytesIO):
         data = super().read(size)
         self.bytes_read += len(data)
         return data
-
-
-def _zip(members, compress=zipfile.ZIP_DEFLATED):
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, data in members:
-            archive.writestr(name, data, compress_type=compress)
-    return out.getvalue()
-
-
-def _craft(model_file, *, metadata=None, history=None, weights=None, tensors=None):
-    """The good file with members changed: ``metadata(meta)`` edits the
-    metadata in place, ``tensors(dict)`` the weights' tensors."""
-    members = dict(model_file)
-    if metadata is not None:
-        meta = json.loads(members["metadata.json"])
-        metadata(meta)
-        members["metadata.json"] = json.dumps(meta).encode()
-    if tensors is not None:
-        stored = load_tensors(members["weights.safetensors"])
-        tensors(stored)
-        members["weights.safetensors"] = save_tensors(stored)
-    if weights is not None:
-        members["weights.safetensors"] = weights
-    if history is not None:
-        members["history.json"] = history
-    return _zip(members.items())
 
 
 def _refused(blob, message):
@@ -108,7 +77,8 @@ def _set(*path, value):
 
 def test_a_good_file_loads(model_file, data):
     X, _, _ = data
-    assert load_model(io.BytesIO(_zip(model_file.items()))).predict(X).shape == (48,)
+    loaded = load_model(io.BytesIO(zip_members(model_file.items())))
+    assert loaded.predict(X).shape == (48,)
 
 
 # --------------------------------------------------------------- tensors
@@ -122,7 +92,7 @@ def test_an_optimizer_tensor_of_the_wrong_shape_is_refused_at_load(model_file):
     def fused(meta):
         meta["optimizers"]["optimizer"]["param_groups"][0]["fused"] = True
 
-    blob = _craft(model_file, tensors=wrong_shape, metadata=fused)
+    blob = craft(model_file, tensors=wrong_shape, metadata=fused)
     _refused(blob, r"optimizer\.optimizer\.\d+\.exp_avg .* the model needs F32")
 
 
@@ -133,7 +103,7 @@ def test_weights_of_another_dtype_are_refused(model_file, dtype):
         for key in t:
             if key.startswith("module."):
                 t[key] = t[key].to(dtype)
-    _refused(_craft(model_file, tensors=retype), "the model needs F32")
+    _refused(craft(model_file, tensors=retype), "the model needs F32")
 
 
 @pytest.mark.parametrize("change", ["extra", "missing", "state_key", "index"])
@@ -151,19 +121,19 @@ def test_unexpected_or_missing_tensors_are_refused(model_file, change):
     message = {"extra": "unexpected tensor", "missing": "lacks the tensors",
                "state_key": "unexpected optimizer tensor",
                "index": "names no parameter"}[change]
-    _refused(_craft(model_file, tensors=edit), message)
+    _refused(craft(model_file, tensors=edit), message)
 
 
 def test_an_incomplete_optimizer_state_is_refused(model_file):
     def drop(t):
         del t["optimizer.optimizer.0.exp_avg_sq"]
-    _refused(_craft(model_file, tensors=drop),
+    _refused(craft(model_file, tensors=drop),
              r"optimizer state of parameter 0 holds \['exp_avg', 'step'\]")
 
 
 def test_optimizer_flags_are_never_taken_from_the_file(model_file, data):
     X, y, _ = data
-    reference = load_model(io.BytesIO(_zip(model_file.items())))
+    reference = load_model(io.BytesIO(zip_members(model_file.items())))
     fresh_group = reference.net_.optimizer_.param_groups[0]
 
     def flip(meta):
@@ -171,7 +141,7 @@ def test_optimizer_flags_are_never_taken_from_the_file(model_file, data):
         group.update(fused=not fresh_group["fused"], foreach=True,
                      differentiable=True, capturable=True, maximize=True)
 
-    loaded = load_model(io.BytesIO(_craft(model_file, metadata=flip)))
+    loaded = load_model(io.BytesIO(craft(model_file, metadata=flip)))
     group = loaded.net_.optimizer_.param_groups[0]
     for flag in ("fused", "foreach", "differentiable", "capturable", "maximize"):
         assert group[flag] == fresh_group[flag], flag
@@ -181,7 +151,7 @@ def test_optimizer_flags_are_never_taken_from_the_file(model_file, data):
 @pytest.mark.parametrize("value", [float("nan"), "fast", [1e-3]])
 def test_optimizer_settings_must_be_finite_numbers(model_file, value):
     encoded = {"__float__": "nan"} if value != value else value
-    _refused(_craft(model_file, metadata=_set(
+    _refused(craft(model_file, metadata=_set(
         "optimizers", "optimizer", "param_groups", 0, "lr", value=encoded)),
         "optimizer setting 'lr' must be finite numbers")
 
@@ -197,7 +167,7 @@ def test_hyperparameters_above_their_caps_are_refused_before_building(
     # With a weights member padded to far more than the model needs: refused
     # from the metadata, before the weights are read.
     padded = model_file["weights.safetensors"] + b"\0" * (64 * 2**20)
-    blob = _craft(model_file, metadata=_set("params", name, value=value),
+    blob = craft(model_file, metadata=_set("params", name, value=value),
                   weights=padded)
     source = _refused(blob, f"parameter {name}={value} is above the cap of "
                       f"{PARAMETER_CAPS[name]}")
@@ -207,7 +177,7 @@ def test_hyperparameters_above_their_caps_are_refused_before_building(
 
 def test_a_head_with_a_million_layers_is_refused_at_once(model_file):
     head = {"__tuple__": [1] * 10**6}
-    _refused(_craft(model_file, metadata=_set("params", "head_hidden_sizes",
+    _refused(craft(model_file, metadata=_set("params", "head_hidden_sizes",
                                               value=head)),
              "head_hidden_sizes must have at most 16 layers")
 
@@ -238,14 +208,14 @@ def test_a_head_with_a_million_layers_is_refused_at_once(model_file):
 )
 def test_fitted_attributes_are_checked_for_type_range_and_consistency(
         model_file, name, value, message):
-    _refused(_craft(model_file, metadata=_set("fitted", name, value=value)),
+    _refused(craft(model_file, metadata=_set("fitted", name, value=value)),
              message)
 
 
 def test_a_missing_fitted_attribute_is_refused(model_file):
     def drop(meta):
         del meta["fitted"]["early_stopping_"]
-    _refused(_craft(model_file, metadata=drop),
+    _refused(craft(model_file, metadata=drop),
              r"fitted attributes \['early_stopping_'\] are missing")
 
 
@@ -255,7 +225,7 @@ def test_a_huge_json_array_is_refused_before_it_is_built(model_file):
     labels = [str(i) for i in range(200_000)]
     array = {"__ndarray__": {"dtype": "<U64", "shape": [len(labels)],
                              "values": labels}}
-    _refused(_craft(model_file, metadata=_set("fitted", "feature_names_in_",
+    _refused(craft(model_file, metadata=_set("fitted", "feature_names_in_",
                                               value=array)),
              f"more than the {MAX_ARRAY_BYTES} bytes all arrays")
 
@@ -264,23 +234,23 @@ def test_a_history_larger_than_its_epochs_can_need_is_not_read(model_file):
     # Before: n_iter_ = 10**6 let a 1.5 GiB history load (10-13 s, +3 GB).
     history = model_file["history.json"]
     padded = history[:1] + b" " * (256 * 2**20) + history[1:]
-    blob = _craft(model_file, history=padded)
+    blob = craft(model_file, history=padded)
     source = _refused(blob, "history.json holds .* it was not read")
     assert source.bytes_read <= len(blob) and len(blob) < 2**20
 
 
 def test_a_history_must_match_the_epochs(model_file):
     rows = json.loads(model_file["history.json"])
-    _refused(_craft(model_file, history=json.dumps(rows[:1]).encode()),
+    _refused(craft(model_file, history=json.dumps(rows[:1]).encode()),
              "one row per epoch")
     rows[0]["train_loss"] = 123.0
-    _refused(_craft(model_file, history=json.dumps(rows).encode()),
+    _refused(craft(model_file, history=json.dumps(rows).encode()),
              "does not match loss_curve_")
 
 
 def test_callbacks_in_a_file_are_refused_by_name(model_file):
     # Before: an AttributeError from skorch (nothing ran, but no refusal).
-    _refused(_craft(model_file, metadata=_set("params", "callbacks",
+    _refused(craft(model_file, metadata=_set("params", "callbacks",
                                               value=["os.system"])),
              "callbacks cannot be stored in a model file")
 
@@ -295,7 +265,7 @@ def test_callbacks_in_a_file_are_refused_by_name(model_file):
     (_set("optimizers", "sgd", value={}), "one optimizer 'optimizer'"),
 ])
 def test_other_doctored_metadata_is_refused(model_file, edit, message):
-    _refused(_craft(model_file, metadata=edit), message)
+    _refused(craft(model_file, metadata=edit), message)
 
 
 def test_an_optimizer_that_cannot_take_the_stored_settings_is_refused(model_file):
@@ -303,19 +273,19 @@ def test_an_optimizer_that_cannot_take_the_stored_settings_is_refused(model_file
     def edit(meta):
         meta["params"]["optimizer"] = {"__torch_optim__": "LBFGS"}
         meta["params"]["alpha"] = 0.1
-    _refused(_craft(model_file, metadata=edit),
+    _refused(craft(model_file, metadata=edit),
              "the optimizer LBFGS cannot be built with the stored parameters")
 
 
 def test_a_header_claiming_a_huge_size_is_not_read(model_file):
     weights = model_file["weights.safetensors"]
     forged = (2**40).to_bytes(8, "little") + weights[8:]
-    _refused(_craft(model_file, weights=forged), "declares a header of .* not read")
+    _refused(craft(model_file, weights=forged), "declares a header of .* not read")
 
 
 def test_weights_with_trailing_bytes_are_refused(model_file):
     weights = model_file["weights.safetensors"] + b"\0" * 64
-    _refused(_craft(model_file, weights=weights), "but its tensors take")
+    _refused(craft(model_file, weights=weights), "but its tensors take")
 
 
 def _leaves(value, path=()):
@@ -339,7 +309,7 @@ def test_any_metadata_value_replaced_loads_or_raises_value_error(model_file, odd
     paths = [p for p in _leaves(meta) if p]
     assert len(paths) > 80
     for path in paths:
-        blob = _craft(model_file, metadata=_set(*path, value=odd))
+        blob = craft(model_file, metadata=_set(*path, value=odd))
         try:
             load_model(io.BytesIO(blob))
         except ValueError:
@@ -350,19 +320,19 @@ def test_any_metadata_value_replaced_loads_or_raises_value_error(model_file, odd
 def test_a_member_twice_is_refused(model_file):
     members = [*model_file.items(), ("metadata.json", model_file["metadata.json"])]
     with pytest.warns(UserWarning, match="Duplicate name"):
-        blob = _zip(members)
+        blob = zip_members(members)
     _refused(blob, r"holds \['metadata.json'\] more than once")
 
 
 def test_unknown_members_are_refused(model_file):
-    blob = _zip([*model_file.items(), ("payload.pkl", b"\x80\x04")])
+    blob = zip_members([*model_file.items(), ("payload.pkl", b"\x80\x04")])
     _refused(blob, r"unexpected entries \['payload.pkl'\]")
 
 
 def test_an_archive_of_many_entries_is_refused_before_its_directory_is_read(
         model_file, monkeypatch):
     members = [*model_file.items(), *((f"e{i}", b"") for i in range(5000))]
-    blob = _zip(members, compress=zipfile.ZIP_STORED)
+    blob = zip_members(members, compress=zipfile.ZIP_STORED)
     opened = []
     monkeypatch.setattr(zipfile.ZipFile, "_RealGetContents",
                         lambda self: opened.append(True))
@@ -371,7 +341,7 @@ def test_an_archive_of_many_entries_is_refused_before_its_directory_is_read(
 
 
 def test_a_missing_history_is_refused(model_file):
-    blob = _zip([(k, v) for k, v in model_file.items() if k != "history.json"])
+    blob = zip_members([(k, v) for k, v in model_file.items() if k != "history.json"])
     _refused(blob, r"entries \['history.json'\] are missing")
 
 
@@ -398,7 +368,7 @@ def _patch_header_field(blob, name, field, value):
 
 def test_an_encrypted_member_is_refused(model_file):
     # Before: RuntimeError from zipfile ("... is encrypted, password required").
-    blob = _zip(model_file.items())
+    blob = zip_members(model_file.items())
     flags = zipfile.ZipFile(io.BytesIO(blob)).getinfo("metadata.json").flag_bits
     _refused(_patch_header_field(blob, "metadata.json", "flags", flags | 1),
              "metadata.json is encrypted")
@@ -406,7 +376,7 @@ def test_an_encrypted_member_is_refused(model_file):
 
 def test_an_unknown_compression_method_is_refused(model_file):
     # Before: NotImplementedError from zipfile.
-    blob = _zip(model_file.items())
+    blob = zip_members(model_file.items())
     _refused(_patch_header_field(blob, "metadata.json", "method", 99),
              "compression method 99")
 
