@@ -151,11 +151,13 @@ default='adam'
         Without it, training stops when the training loss stalls the same
         way (as in scikit-learn's MLP), keeping the last weights.
         'auto' turns it on when ``fit`` is given ``X_val`` or when the
-        training rows are windows of a series (a regressor's forecasting
-        design, recognised as for ``instance_norm``): their last rows are
-        the most recent period, what a forecast is judged on, and small
-        series overfit without it. Elsewhere it stays off, because a tenth
-        of a small training set is too few rows to stop on. The value used
+        training rows are at least 100 windows of a series (a regressor's
+        forecasting design, recognised as for ``instance_norm``): their
+        last rows are the most recent period, what a forecast is judged
+        on. Elsewhere it stays off, because a tenth of a small training
+        set (fewer than 10 windows) is too few rows to stop on, and on a
+        short series it would withhold the latest period from training
+        (forecast benchmark: docs "Forecast benchmark"). The value used
         is ``early_stopping_``.
     validation_fraction : float in (0, 1), default=0.1
         Share of the rows (the last ones) held out with ``early_stopping``.

@@ -15,6 +15,7 @@ CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 # feature's standard deviation over the training data.
 INSTANCE_NORM_FLOOR = 1e-3
 POOLINGS = ("last", "mean", "max", "attention")
+INSTANCE_NORM_CENTERS = ("mean", "last")
 
 
 def conv_channels(block, n_blocks, hidden_size):
@@ -101,6 +102,11 @@ class RecurrentNetwork(nn.Module):
         The leading steps the mean and deviation are taken over (windows
         whose last steps carry known-future covariates, where the series'
         values are zeros); None: every valid step.
+    instance_norm_center : {'mean', 'last'}
+        The level each window is centred on: its mean, or its last valid
+        value among those steps (the network then reads and predicts the
+        change from the last observation, the naive forecast, in units of
+        the window's spread).
     target_mean, target_scale : sequence of float or None
         The standardisation of the targets (required with
         ``instance_norm_feature``): the outputs, mapped back to the
@@ -130,6 +136,7 @@ class RecurrentNetwork(nn.Module):
         standardize_sequences=False,
         instance_norm_feature=None,
         instance_norm_steps=None,
+        instance_norm_center="mean",
         target_mean=None,
         target_scale=None,
     ):
@@ -192,6 +199,11 @@ class RecurrentNetwork(nn.Module):
                                        input_size)
         self.instance_norm_feature = instance_norm_feature
         self.instance_norm_steps = instance_norm_steps
+        if instance_norm_center not in INSTANCE_NORM_CENTERS:
+            raise ValueError(
+                f"instance_norm_center must be one of {INSTANCE_NORM_CENTERS}, "
+                f"got {instance_norm_center!r}")
+        self.instance_norm_center = instance_norm_center
         if instance_norm_feature is not None:
             self._register_standardisation("target", target_mean, target_scale,
                                            output_size)
@@ -245,7 +257,9 @@ class RecurrentNetwork(nn.Module):
         targets'."""
         feature = self.instance_norm_feature
         past = X[:, :self.instance_norm_steps, feature]
-        _, level, spread = _sequence_statistics(past, lengths)
+        wide, level, spread = _sequence_statistics(past, lengths)
+        if self.instance_norm_center == "last":
+            level = _last_valid(wide, lengths)
         values = X[:, :, feature].to(level.dtype)
         # A flat window (a run of zeros) has no spread: its inputs are divided
         # by a floor relative to the feature's scale over the training data
@@ -444,6 +458,16 @@ def _sequence_statistics(X, lengths):
         level = (X * valid).sum(dim=1, keepdim=True) / counts
         variance = ((X - level).square() * valid).sum(dim=1, keepdim=True) / counts
     return X, level, variance.sqrt()
+
+
+def _last_valid(X, lengths):
+    """``(B, T)`` -> ``(B, 1)``: each sequence's value at its last valid
+    step (``lengths`` may exceed ``T`` when ``X`` holds the leading steps
+    only: then the last of those)."""
+    if lengths is None:
+        return X[:, -1:]
+    last = (lengths.clamp(max=X.shape[1]) - 1).to(X.device)
+    return X.gather(1, last[:, None])
 
 
 def _standardize_sequences(X, lengths):

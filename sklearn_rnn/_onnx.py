@@ -481,9 +481,10 @@ def _member_network(g, module, x):
 
 
 def _instance_normalise(g, module, raw, scaled):
-    """RevIN's input side: the feature the targets continue, standardised by
-    each sequence's mean and deviation; ``g.instance_norm`` keeps both
-    ``(N, 1)`` for the regressor's output, ``level + spread * outputs``."""
+    """RevIN's input side: the feature the targets continue, centred on each
+    sequence's mean or last value and divided by its deviation;
+    ``g.instance_norm`` keeps both ``(N, 1)`` for the regressor's output,
+    ``level + spread * outputs``."""
     from ._module import INSTANCE_NORM_FLOOR
 
     feature = module.instance_norm_feature
@@ -496,10 +497,17 @@ def _instance_normalise(g, module, raw, scaled):
                                 g.const(np.array([module.instance_norm_steps]),
                                         "end"),
                                 g.const(np.array([1]), "axes")])
-    level = g.reduce("ReduceMean", past, 1, keepdims=1)
-    centred = g.node("Sub", [past, level])
+    mean = g.reduce("ReduceMean", past, 1, keepdims=1)
+    centred = g.node("Sub", [past, mean])
     spread = g.node("Sqrt", [g.reduce("ReduceMean", g.node("Mul", [centred, centred]),
                                       1, keepdims=1)])
+    level = mean
+    if module.instance_norm_center == "last":
+        # The sequences share their length here: the last of the past steps.
+        level = g.node("Slice", [past, g.const(np.array([-1]), "last_start"),
+                                 g.const(np.array([np.iinfo(np.int64).max]),
+                                         "last_end"),
+                                 g.const(np.array([1]), "last_axes")])
     floor = INSTANCE_NORM_FLOOR * float(module.input_scale[feature])
     divisor = g.node("Max", [spread, g.const(np.array(floor, dtype=np.float32),
                                              "floor")])
@@ -619,6 +627,11 @@ def _convert_regressor(scope, operator, container):
         # its level: level + spread * outputs, the target scaling undone.
         level, spread = g.instance_norm
         x = g.node("Add", [level, g.node("Mul", [spread, x])])
+        # In the targets' units when a scaler rescaled the inputs only.
+        scale, offset = getattr(est, "_instance_norm_affine", None) or (1.0, 0.0)
+        if (scale, offset) != (1.0, 0.0):
+            x = g.node("Mul", [x, g.const(np.float32(scale), "affine_scale")])
+            x = g.node("Add", [x, g.const(np.float32(offset), "affine_offset")])
     else:
         x = g.node("Mul", [x, g.const(est._target_scale.astype(np.float32), "scale")])
         x = g.node("Add", [x, g.const(est._target_mean.astype(np.float32), "mean")])

@@ -57,9 +57,11 @@ from ._state_checks import (
 __all__ = ["save_model", "load_model"]
 
 FORMAT_NAME = "sklearn-rnn-model"
-FORMAT_VERSION = 1
-# The versions this code reads (it writes FORMAT_VERSION).
-SUPPORTED_VERSIONS = (1,)
+FORMAT_VERSION = 2
+# The versions this code reads (it writes FORMAT_VERSION). Version 2 added
+# RNNRegressor's instance_norm_center; a version-1 file's windows were
+# centred on their mean (_upgrade_version_1).
+SUPPORTED_VERSIONS = (1, 2)
 _METADATA = "metadata.json"
 _WEIGHTS = "weights.safetensors"
 _HISTORY = "history.json"
@@ -660,6 +662,8 @@ def _new_estimator(metadata, budget):
         raise InvalidModel(f"invalid parameters ({exc})") from None
     if not (isinstance(params, dict) and isinstance(fitted, dict)):
         raise InvalidModel("params and fitted must be objects")
+    if metadata["format_version"] == 1:
+        _upgrade_version_1(cls, params, fitted)
     names = set(cls().get_params(deep=False))
     if set(params) != names:
         unknown, missing = sorted(set(params) - names), sorted(names - set(params))
@@ -695,6 +699,17 @@ def _new_estimator(metadata, budget):
             f"the stored architecture differs from what the parameters and "
             f"fitted attributes build in {differs[:5]}")
     return estimator
+
+
+def _upgrade_version_1(cls, params, fitted):
+    """A version-1 regressor had no ``instance_norm_center``: its windows
+    were centred on their mean, what that value rebuilds."""
+    if cls.__name__ != "RNNRegressor" or "instance_norm_center" in params:
+        return
+    params["instance_norm_center"] = "mean"
+    architecture = fitted.get("_architecture_")
+    if isinstance(architecture, dict) and "instance_norm_center" not in architecture:
+        architecture["instance_norm_center"] = "mean"
 
 
 def _tensor_layout(estimator, metadata, budget):

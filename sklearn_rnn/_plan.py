@@ -20,6 +20,7 @@ only when training has finished. The docs' contributor page
 """
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -36,6 +37,26 @@ PATIENCE_STEPS = 250
 # "Getting a good model").
 ENSEMBLE_MEMBERS = 3
 ENSEMBLE_MAX_STEPS = 20_000
+# The 'auto' early stopping on windows of a series needs at least this many
+# windows: below it the validation tail (a tenth) holds fewer than ten
+# windows, too few to stop on, and it withholds the most recent period from
+# training. The forecast benchmark's development list (issue 24, seed 0 to
+# choose, seeds 1-2 to confirm: benchmarks/results/round6-*.md) puts the
+# gain of training the short series to the end on 20-60 windows.
+EARLY_STOPPING_MIN_WINDOWS = 100
+
+
+class SeriesWindows(NamedTuple):
+    """Training rows recognised as windows of a series (regressor only)."""
+
+    feature: int  # the input feature the targets continue
+    step: int  # the step of the next window that holds a window's target
+    scale: float  # targets = scale * feature + offset
+    offset: float
+    n_series: int  # stacked windows of several series: more than one
+    # Whether the series' level stays put (KPSS, 5 %): no trend, random
+    # walk or level shift.
+    level_stationary: bool
 
 
 @dataclass(frozen=True)
@@ -50,9 +71,7 @@ class DataSummary:
     # of no arguments, as it is a pass over the data, made only when the
     # rule needs it.
     is_standardized: object
-    # (feature, step) when the rows are windows of a series whose targets
-    # continue that feature (regressor only), else None.
-    series_windows: tuple | None
+    series_windows: SeriesWindows | None
     n_features: int
 
 
@@ -62,6 +81,8 @@ class ArchitecturePlan:
     conv_batch_norm: bool
     instance_norm_feature: int | None
     instance_norm_steps: int | None
+    # (scale, offset): the targets' units from the feature's.
+    instance_norm_affine: tuple | None
     standardize_sequences: bool
     ensemble_size: int
 
@@ -105,19 +126,32 @@ def choose_conv_batch_norm(conv_batch_norm, conv_layers, ragged):
 
 
 def choose_instance_norm(instance_norm, series_windows, n_steps):
-    """``(instance_norm_feature_, _instance_norm_steps)`` (regressor):
-    with 'auto', the feature that the windows of a series continue, its
-    statistics read from the steps up to the one that holds the next
-    target (later steps are known-future covariates: zeros for the
-    series); None when the rows are not such windows."""
+    """``(instance_norm_feature_, _instance_norm_steps,
+    _instance_norm_affine)`` (regressor): with 'auto', the feature that the
+    windows of a series continue, unless they are the windows of one
+    series whose level stays put (KPSS, 5 %: no trend, random walk or
+    level shift; stacked windows of several series always take it, to put
+    their scales on one footing), its statistics read from the steps up to the one that
+    holds the next target (later steps are known-future covariates: zeros
+    for the series), and the map from its units to the targets' (a scaler
+    that rescaled the inputs and not the targets). None when the rows are
+    not such windows, or when the level stays put: there a window's level
+    says where the series stands in its cycle, which per-window
+    normalisation would hide (a noisy sine forecast with it runs off).
+    An explicit feature takes the steps and map found for it, if any."""
     if instance_norm is None:
-        return None, None
-    if instance_norm != "auto":
-        return int(instance_norm), None
-    if series_windows is None:
-        return None, None
-    feature, step = series_windows
-    return int(feature), (step + 1 if step + 1 < n_steps else None)
+        return None, None, None
+    if series_windows is not None:
+        w = series_windows
+        one_level = w.n_series == 1 and w.level_stationary
+        if (instance_norm == "auto" and not one_level
+                or instance_norm not in ("auto", None)
+                and int(instance_norm) == w.feature):
+            return (int(w.feature), (w.step + 1 if w.step + 1 < n_steps else None),
+                    (float(w.scale), float(w.offset)))
+    if instance_norm == "auto":
+        return None, None, None
+    return int(instance_norm), None, None
 
 
 def choose_standardize_sequences(standardize_sequences, embedded,
@@ -137,15 +171,16 @@ def choose_standardize_sequences(standardize_sequences, embedded,
 
 
 def choose_early_stopping(early_stopping, series_windows, incremental,
-                          has_X_val):
-    """``early_stopping_``: with 'auto', on with ``X_val`` or on windows of
-    a series (never for ``partial_fit``, whose one epoch has no tail to
-    stop on)."""
+                          has_X_val, n_samples):
+    """``early_stopping_``: with 'auto', on with ``X_val`` or on at least
+    ``EARLY_STOPPING_MIN_WINDOWS`` windows of a series (never for
+    ``partial_fit``, whose one epoch has no tail to stop on)."""
     if early_stopping != "auto":
         return bool(early_stopping)
     if incremental:
         return False
-    return has_X_val or series_windows is not None
+    return has_X_val or (series_windows is not None
+                         and n_samples >= EARLY_STOPPING_MIN_WINDOWS)
 
 
 def choose_average_weights(average_weights, incremental, early_stopping):
@@ -294,12 +329,13 @@ def plan_fit(params, summary, *, new_network, incremental, has_X_val,
     the architecture only when the fit builds a new network.
     """
     early_stopping = choose_early_stopping(
-        params["early_stopping"], summary.series_windows, incremental, has_X_val)
+        params["early_stopping"], summary.series_windows, incremental, has_X_val,
+        summary.n_samples)
     architecture = None
     if new_network:
         conv_layers = choose_conv_layers(params["conv_layers"], summary.n_steps,
                                          sequence_output)
-        feature, steps = choose_instance_norm(
+        feature, steps, affine = choose_instance_norm(
             params.get("instance_norm"), summary.series_windows, summary.n_steps)
         architecture = ArchitecturePlan(
             conv_layers=conv_layers,
@@ -307,6 +343,7 @@ def plan_fit(params, summary, *, new_network, incremental, has_X_val,
                 params["conv_batch_norm"], conv_layers, summary.ragged),
             instance_norm_feature=feature,
             instance_norm_steps=steps,
+            instance_norm_affine=affine,
             standardize_sequences=choose_standardize_sequences(
                 params["standardize_sequences"],
                 params["embedding_dim"] is not None, feature,

@@ -135,6 +135,16 @@ def float_vector(*, positive=False):
     return check
 
 
+def affine_map(name, value):
+    """``(scale, offset)``: two finite numbers, the scale non-zero."""
+    if not isinstance(value, tuple) or len(value) != 2:
+        _fail(name, "must be a pair (scale, offset)")
+    for v in value:
+        real()(name, v)
+    if value[0] == 0:
+        _fail(name, "must have a non-zero scale")
+
+
 def labels(name, value):
     """Class labels: a 1-D array of distinct, sorted numbers or strings."""
     if not isinstance(value, np.ndarray) or value.ndim != 1:
@@ -229,6 +239,8 @@ REGRESSOR_ATTRIBUTES = {
     "_target_ndim": (True, integer(1, 3)),
     "instance_norm_feature_": (True, optional(integer(0, MAX_FEATURES - 1))),
     "_instance_norm_steps": (True, optional(integer(1, MAX_TIMESTEPS))),
+    # Absent from format-version-1 files: the identity.
+    "_instance_norm_affine": (False, optional(affine_map)),
 }
 
 CLASSIFIER_ATTRIBUTES = {

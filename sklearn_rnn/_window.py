@@ -718,7 +718,11 @@ def find_continued_feature(values, lengths, y):
     pairs of rows, less the matches of the same targets shuffled (values
     that repeat, such as zeros or class-like targets, match by chance and
     do not count). Global windows over many series break the signature only
-    at the boundaries between series.
+    at the boundaries between series. When the inputs were rescaled and
+    the targets were not (a ``StandardScaler`` before
+    :class:`SlidingWindowTransformer` in a pipeline), the target is an
+    affine function of that value, ``scale * value + offset``, the same for
+    every row: that is recognised too.
 
     Parameters
     ----------
@@ -731,26 +735,140 @@ def find_continued_feature(values, lengths, y):
 
     Returns
     -------
-    found : tuple of (int, int) or None
-        ``(feature, step)``: the feature the targets continue and the step
-        of the next window that holds the target (the last step, unless the
-        windows carry known-future steps after the past); None when the rows
-        are not windows of a series.
+    found : tuple of (int, int, float, float) or None
+        ``(feature, step, scale, offset)``: the feature the targets continue,
+        the step of the next window that holds the target (the last step,
+        unless the windows carry known-future steps after the past), and the
+        map from that feature's units to the targets' (``1.0, 0.0`` when the
+        values match exactly); None when the rows are not windows of a
+        series.
     """
     y = np.asarray(y)
     n = len(values)
     if lengths is not None or n < 4 or y.ndim not in (1, 2) or len(y) != n:
         return None
-    first = y.reshape(n, -1)[:, 0].astype(np.float32)
+    first = y.reshape(n, -1)[:, 0].astype(np.float64)
     rows = np.unique(np.linspace(0, n - 2, min(n - 1, _CONTINUATION_PAIRS))
                      .astype(np.intp))
     following = values[rows + 1]
-    targets = first[rows][:, None, None]
-    matches = (following == targets).mean(axis=0)
-    shuffled = first[rows][np.random.RandomState(0).permutation(len(rows))]
+    targets = first[rows].astype(np.float32)
+    matches = (following == targets[:, None, None]).mean(axis=0)
+    shuffled = targets[np.random.RandomState(0).permutation(len(rows))]
     chance = (following == shuffled[:, None, None]).mean(axis=0)
     excess = matches - chance
     step, feature = np.unravel_index(np.argmax(excess), excess.shape)
-    if excess[step, feature] < 0.5:
+    if excess[step, feature] >= 0.5:
+        found = int(feature), int(step), 1.0, 0.0
+    else:
+        some = rows[np.unique(np.linspace(0, len(rows) - 1, min(len(rows),
+                                                               _AFFINE_PAIRS))
+                              .astype(np.intp))]
+        found = _find_affine_continuation(values[some + 1], first[some])
+    if found is None or _seen_in_own_window(values[rows], first[rows], *found):
         return None
-    return int(feature), int(step)
+    return found
+
+
+def _seen_in_own_window(current, targets, feature, step, scale, offset):
+    """Whether each row's target is already one of its own window's later
+    values (a past value such as ``y[i] = x[i - 2]``, which the next window
+    holds too): then the rows are not windows that a forecast continues."""
+    later = scale * current[:, step + 1:, feature].astype(np.float64) + offset
+    if later.shape[1] == 0:
+        return False
+    tolerance = (1e-6 * targets.std() + 1e-6 * np.abs(targets))[:, None]
+    if (scale, offset) == (1.0, 0.0):
+        later, targets = later.astype(np.float32), targets.astype(np.float32)
+        tolerance = 0.0
+    matches = (np.abs(later - targets[:, None]) <= tolerance).mean(axis=0)
+    shuffled = targets[np.random.RandomState(0).permutation(len(targets))]
+    chance = (np.abs(later - shuffled[:, None]) <= tolerance).mean(axis=0)
+    return bool((matches - chance >= 0.5).any())
+
+
+# The rows the affine test reads (it costs rows * T * features * 8 bytes) and
+# how many of the best-correlated (step, feature) candidates it verifies.
+_AFFINE_PAIRS = 256
+_AFFINE_CANDIDATES = 3
+
+
+def _find_affine_continuation(following, targets):
+    """``(feature, step, scale, offset)`` when ``targets`` are
+    ``scale * following[:, step, feature] + offset`` for most rows (beyond
+    what the same targets shuffled match), else None. The candidates are the
+    best-correlated columns; the scale is the median slope between pairs of
+    rows and the offset the median remainder, so that the rows of other
+    series (boundaries of stacked windows, padded rows) do not move them."""
+    m, n_steps, n_features = following.shape
+    spread = targets.std()
+    if m < 4 or not np.isfinite(spread) or spread == 0:
+        return None
+    x = following.reshape(m, -1).astype(np.float64)
+    centred = x - x.mean(axis=0)
+    norms = np.sqrt((centred ** 2).sum(axis=0))
+    t = targets - targets.mean()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.abs(centred.T @ t) / (norms * np.sqrt(t @ t))
+    corr[~np.isfinite(corr)] = 0.0
+    half = m // 2
+    # Values rounded to float32, then mapped: a match is within a
+    # millionth of the targets' spread plus float32's rounding of the value.
+    tolerance = 1e-6 * spread + 1e-6 * np.abs(targets)
+    shuffled = targets[np.random.RandomState(0).permutation(m)]
+    for column in np.argsort(corr)[::-1][:_AFFINE_CANDIDATES]:
+        if corr[column] < 0.5:
+            break
+        v = x[:, column]
+        dv = v[half:2 * half] - v[:half]
+        dt = targets[half:2 * half] - targets[:half]
+        usable = np.abs(dv) > 1e-6 * (np.abs(v).max() + 1e-300)
+        if usable.sum() < 2:
+            continue
+        scale = float(np.median(dt[usable] / dv[usable]))
+        offset = float(np.median(targets - scale * v))
+        if not (np.isfinite(scale) and np.isfinite(offset)) or scale == 0:
+            continue
+        fitted = scale * v + offset
+        matches = np.mean(np.abs(fitted - targets) <= tolerance)
+        chance = np.mean(np.abs(fitted - shuffled) <= tolerance)
+        if matches - chance >= 0.5:
+            step, feature = divmod(int(column), n_features)
+            return feature, step, scale, offset
+    return None
+
+
+# The KPSS test's 5 % critical value for level stationarity (Kwiatkowski,
+# Phillips, Schmidt and Shin 1992, table 1): the threshold that auto.arima's
+# ndiffs uses to decide whether a series needs differencing.
+KPSS_LEVEL_CRITICAL_5PCT = 0.463
+
+
+def kpss_level_statistic(series):
+    """The KPSS statistic of ``series`` against level stationarity.
+
+    The partial sums of the deviations from the mean, squared and summed,
+    over ``n**2`` times the long-run variance (Bartlett weights over
+    ``int(4 * (n / 100) ** 0.25)`` lags, the short lag choice of R's
+    ``tseries::kpss.test``). Large values (above
+    :data:`KPSS_LEVEL_CRITICAL_5PCT`) say that the level wanders: a trend,
+    a random walk, level shifts. A series without spread is stationary (0).
+
+    Parameters
+    ----------
+    series : array-like of shape (n,)
+
+    Returns
+    -------
+    statistic : float
+    """
+    x = np.asarray(series, dtype=np.float64)
+    n = len(x)
+    deviations = x - x.mean()
+    variance = deviations @ deviations / n
+    if n < 3 or not variance > 0:
+        return 0.0
+    for lag in range(1, min(int(4 * (n / 100) ** 0.25), n - 1) + 1):
+        weight = 1 - lag / (int(4 * (n / 100) ** 0.25) + 1)
+        variance += 2 * weight * (deviations[lag:] @ deviations[:-lag]) / n
+    partial = np.cumsum(deviations)
+    return float(partial @ partial / n ** 2 / max(variance, 1e-300))

@@ -16,15 +16,25 @@ from sklearn_rnn import (
     recursive_forecast,
     save_model,
 )
-from sklearn_rnn._window import find_continued_feature
+from sklearn_rnn._module import RecurrentNetwork
+from sklearn_rnn._plan import EARLY_STOPPING_MIN_WINDOWS
+from sklearn_rnn._window import (
+    KPSS_LEVEL_CRITICAL_5PCT,
+    find_continued_feature,
+    kpss_level_statistic,
+)
 
 # One network: these tests are not about ensembles (test_ensemble.py is).
 FAST = fast_params(hidden_size=8, max_iter=5)
 
 
-def _noisy_sine(n=300, seed=0):
+def _noisy_sine(n=300, seed=0, trend=0.02):
+    """A noisy sine on a trend: a level that wanders, where the 'auto'
+    instance normalisation applies (on a level that stays put it does not:
+    test_a_series_whose_level_stays_put_keeps_its_level)."""
     rng = np.random.RandomState(seed)
-    return np.sin(np.arange(n) * 0.1) + 0.1 * rng.normal(size=n)
+    t = np.arange(n)
+    return np.sin(t * 0.1) + trend * t + 0.1 * rng.normal(size=n)
 
 
 def _found(X, y):
@@ -33,10 +43,10 @@ def _found(X, y):
 
 
 @pytest.mark.parametrize("kwargs, expected", [
-    ({}, (0, 9)),
-    ({"horizon": 5}, (0, 9)),
+    ({}, (0, 9, 1.0, 0.0)),
+    ({"horizon": 5}, (0, 9, 1.0, 0.0)),
     # step 3: the next window starts 3 values later, its step 7 is the target.
-    ({"step": 3}, (0, 7)),
+    ({"step": 3}, (0, 7, 1.0, 0.0)),
 ])
 def test_windows_of_one_series_are_recognised(kwargs, expected):
     X, y = make_windows(_noisy_sine(), 10, **kwargs)
@@ -46,16 +56,62 @@ def test_windows_of_one_series_are_recognised(kwargs, expected):
 def test_windows_of_many_series_and_of_a_multivariate_series():
     s = _noisy_sine()
     X, y = make_windows([s[:100], s[100:130], s[130:]], 10)
-    assert _found(X, y) == (0, 9)
+    assert _found(X, y) == (0, 9, 1.0, 0.0)
     X, y = make_windows(np.c_[s ** 2, s], 10, target=1)
-    assert _found(X, y) == (1, 9)
+    assert _found(X, y) == (1, 9, 1.0, 0.0)
 
 
 def test_known_future_steps_are_after_the_step_that_holds_the_target():
     s = _noisy_sine()
     X, y = make_windows(s, 10, horizon=3, future_covariates=np.arange(300.0))
     assert X.shape[1] == 13
-    assert _found(X, y) == (0, 9)
+    assert _found(X, y) == (0, 9, 1.0, 0.0)
+
+
+def test_windows_of_a_rescaled_series_are_recognised_with_the_map():
+    """A scaler before the windows rescales the inputs, not the targets:
+    the target is then scale * value + offset, found with that map, also
+    across the boundaries of stacked series and in a pipeline's padded
+    first rows."""
+    s = 5.0 * _noisy_sine() + 20.0
+    X, y = make_windows(np.c_[np.cos(np.arange(300.0)), s], 10, target=1)
+    X = X.copy()
+    X[..., 1] = (X[..., 1] - 20.0) / 5.0
+    feature, step, scale, offset = _found(X, y)
+    assert (feature, step) == (1, 9)
+    assert_allclose([scale, offset], [5.0, 20.0], rtol=1e-5)
+    X, y = make_windows([s[:100], s[100:130], s[130:]], 10)
+    found = _found((X - 20.0) / 5.0, y)
+    assert found[:2] == (0, 9)
+    assert_allclose(found[2:], [5.0, 20.0], rtol=1e-5)
+    rng = np.random.RandomState(0)
+    order = rng.permutation(len(y))
+    assert _found(((X - 20.0) / 5.0)[order], y[order]) is None
+
+
+def test_a_scaler_before_the_windows_keeps_the_rules_and_the_forecast():
+    """make_pipeline(StandardScaler(), SlidingWindowTransformer(w),
+    RNNRegressor()): the window rules hold as without the scaler, and the
+    predictions are those of the same model without it (RevIN sees each
+    window's shape whatever the inputs' units)."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sklearn_rnn import SlidingWindowTransformer
+
+    s = 3.0 * _noisy_sine(200) + 0.05 * np.arange(200) + 10.0
+    X, y = s[:-1, None], s[1:]
+    params = dict(FAST, early_stopping=False)
+    scaled = make_pipeline(StandardScaler(), SlidingWindowTransformer(12),
+                           RNNRegressor(**params)).fit(X, y)
+    plain = make_pipeline(SlidingWindowTransformer(12),
+                          RNNRegressor(**params)).fit(X, y)
+    reg = scaled[-1]
+    assert reg.instance_norm_feature_ == 0
+    assert_allclose(reg._instance_norm_affine,
+                    (scaled[0].scale_[0], scaled[0].mean_[0]), rtol=1e-5)
+    assert RNNRegressor(**FAST).fit(*make_windows(s, 12)).early_stopping_
+    assert_allclose(scaled.predict(X), plain.predict(X), rtol=1e-3, atol=1e-3)
 
 
 def test_rows_that_are_not_windows_are_not_recognised():
@@ -79,6 +135,15 @@ def test_auto_rules_on_windows_and_elsewhere():
     assert reg.instance_norm_feature_ == 0
     assert reg.early_stopping_ is True
     assert len(reg.validation_scores_) == reg.n_iter_
+    # A short series: fewer windows than EARLY_STOPPING_MIN_WINDOWS train to
+    # the end (a tenth of them is too few to stop on).
+    X_short, y_short = make_windows(_noisy_sine(EARLY_STOPPING_MIN_WINDOWS + 9), 10)
+    assert len(y_short) == EARLY_STOPPING_MIN_WINDOWS - 1
+    reg = RNNRegressor(**FAST).fit(X_short, y_short)
+    assert reg.instance_norm_feature_ == 0
+    assert reg.early_stopping_ is False
+    reg = RNNRegressor(**FAST).fit(X_short, y_short, X_val=X[:5], y_val=y[:5])
+    assert reg.early_stopping_ is True
     # Plain sequence regression: neither rule applies.
     rng = np.random.RandomState(0)
     X2 = rng.normal(size=(60, 10))
@@ -95,6 +160,32 @@ def test_auto_rules_on_windows_and_elsewhere():
     # A classifier's labels never continue a feature.
     clf = RNNClassifier(**FAST).fit(X, y > 0)
     assert clf.early_stopping_ is False
+
+
+def test_a_series_whose_level_stays_put_keeps_its_level():
+    """A stationary series (KPSS): a window's level says where the series
+    stands in its cycle, so 'auto' leaves it to the network; early stopping
+    still applies to its windows."""
+    series = _noisy_sine(300, trend=0.0)
+    assert kpss_level_statistic(series) < KPSS_LEVEL_CRITICAL_5PCT
+    assert kpss_level_statistic(_noisy_sine(300)) > KPSS_LEVEL_CRITICAL_5PCT
+    X, y = make_windows(series, 10)
+    reg = RNNRegressor(**FAST).fit(X, y)
+    assert reg.instance_norm_feature_ is None
+    assert reg.early_stopping_ is True
+    assert RNNRegressor(**FAST, instance_norm=0).fit(X, y).instance_norm_feature_ == 0
+
+
+def test_kpss_statistic():
+    rng = np.random.RandomState(0)
+    noise = rng.normal(size=500)
+    assert kpss_level_statistic(noise) < 0.35
+    assert kpss_level_statistic(np.cumsum(noise)) > 1.0
+    assert kpss_level_statistic(np.arange(100.0)) > 1.0
+    assert kpss_level_statistic(np.zeros(50)) == 0.0
+    # The statistic of a level shift does not depend on the units.
+    shift = np.r_[noise[:250], noise[250:] + 2.0]
+    assert_allclose(kpss_level_statistic(3 * shift + 7), kpss_level_statistic(shift))
 
 
 def test_partial_fit_never_stops_early():
@@ -125,6 +216,47 @@ def test_predictions_follow_each_windows_level_and_scale():
     for a, b in [(1.0, 5.0), (3.0, -2.0), (0.5, 100.0)]:
         assert_allclose(reg.predict(a * X + b), a * reg.predict(X) + b,
                         rtol=1e-4, atol=1e-4 * (abs(b) + a))
+
+
+@pytest.mark.parametrize("center", ["last", "mean"])
+def test_an_untrained_output_is_the_windows_centre(center):
+    """The network's output is read as a change from the window's centre,
+    in units of its spread: a head that outputs zero forecasts the last
+    valid value ('last': the naive forecast) or the window's mean."""
+    import torch
+
+    module = RecurrentNetwork(1, 1, hidden_size=4, instance_norm_feature=0,
+                              instance_norm_center=center,
+                              target_mean=[2.0], target_scale=[3.0])
+    with torch.no_grad():
+        module.head[-1].weight.zero_()
+        module.head[-1].bias.zero_()
+    X = torch.tensor([[1.0, 4.0, 7.0, 0.0], [2.0, 0.0, 5.0, 9.0]])[..., None]
+    lengths = torch.tensor([3, 4])
+    # Outputs are in the standardised target units: back to the series'.
+    out = module(X, lengths)[:, 0] * 3.0 + 2.0
+    expected = [7.0, 9.0] if center == "last" else [4.0, 4.0]
+    assert_allclose(out.detach().numpy(), expected, rtol=1e-6)
+    # A window's leading steps only (known-future covariates after them).
+    module.instance_norm_steps = 2
+    out = module(X, lengths)[:, 0] * 3.0 + 2.0
+    expected = [4.0, 0.0] if center == "last" else [2.5, 1.0]
+    assert_allclose(out.detach().numpy(), expected, rtol=1e-6)
+
+
+def test_instance_norm_center_is_part_of_the_network():
+    X, y = make_windows(_noisy_sine(), 10)
+    assert RNNRegressor().instance_norm_center == "last"
+    reg = RNNRegressor(**FAST, instance_norm_center="mean").fit(X, y)
+    assert reg.net_.module_.instance_norm_center == "mean"
+    reg.set_params(warm_start=True, instance_norm_center="last")
+    with pytest.raises(ValueError, match="instance_norm_center"):
+        reg.fit(X, y)
+    # Without a normalised feature the centre changes nothing.
+    reg = RNNRegressor(**FAST, instance_norm=None, warm_start=True).fit(X, y)
+    reg.set_params(instance_norm_center="mean").fit(X, y)
+    with pytest.raises(ValueError, match="instance_norm_center"):
+        RNNRegressor(**FAST, instance_norm_center="median").fit(X, y)
 
 
 def test_a_flat_window_forecasts_its_level():

@@ -332,17 +332,26 @@ def test_token_embeddings_match_predict(Est):
                                    rtol=0)
 
 
-@pytest.mark.parametrize("kwargs", [{}, {"horizon": 3, "future_covariates": True}])
-def test_instance_normalised_forecaster_matches(kwargs):
+@pytest.mark.parametrize("center", ["last", "mean"])
+@pytest.mark.parametrize("kwargs", [{}, {"horizon": 3, "future_covariates": True},
+                                    {"rescaled": True}])
+def test_instance_normalised_forecaster_matches(kwargs, center):
     """RevIN (found by instance_norm='auto' on windows) is in the graph:
     the window's statistics, the replaced feature and the mapped-back
     outputs, also when the windows end with known-future steps."""
     series = np.sin(np.arange(300) * 0.1) * np.arange(300) / 30 + 0.05 * np.arange(300)
     if kwargs.get("future_covariates"):
         kwargs = dict(kwargs, future_covariates=np.arange(300.0))
+    rescaled = kwargs.pop("rescaled", False)
     X, y = make_windows(series, 12, **kwargs)
-    reg = RNNRegressor(hidden_size=8, max_iter=3, random_state=0).fit(X, y)
+    if rescaled:
+        # Inputs rescaled, targets not (a scaler before the windows).
+        X = (X - 3.0) / 4.0
+    reg = RNNRegressor(hidden_size=8, max_iter=3, random_state=0,
+                       instance_norm_center=center).fit(X, y)
     assert reg.instance_norm_feature_ == 0
+    if rescaled:
+        assert_allclose(reg._instance_norm_affine, (4.0, 3.0), rtol=1e-5)
     X32 = np.asarray(X, dtype=np.float32)
     assert_allclose(_run(to_onnx(reg, X32[:2]), X32)[0], reg.predict(X),
                     rtol=1e-4, atol=1e-4)

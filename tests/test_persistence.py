@@ -383,3 +383,26 @@ def _joblib_bytes(estimator):
     buffer = io.BytesIO()
     joblib.dump(estimator, buffer)
     return buffer.getvalue()
+
+
+def test_a_version_1_regressor_file_loads_with_windows_centred_on_their_mean():
+    """Format version 1 had no instance_norm_center: its windows were
+    centred on their mean, what such a file still loads as."""
+    from _model_files import craft, file_members
+
+    from sklearn_rnn import make_windows
+
+    series = np.sin(np.arange(200) * 0.2) + np.arange(200) * 0.01
+    X, y = make_windows(series, 10)
+    reg = RNNRegressor(**FAST, instance_norm_center="mean").fit(X, y)
+    assert reg.instance_norm_feature_ == 0
+
+    def as_version_1(meta):
+        meta["format_version"] = 1
+        del meta["params"]["instance_norm_center"]
+        del meta["fitted"]["_architecture_"]["instance_norm_center"]
+
+    data = craft(file_members(reg), metadata=as_version_1)
+    loaded = load_model(io.BytesIO(data))
+    assert loaded.instance_norm_center == "mean"
+    np.testing.assert_array_equal(loaded.predict(X), reg.predict(X))
