@@ -42,9 +42,10 @@ AVERAGING_MOMENTUM = 0.99
 class NetBuilding:
     """Builds the skorch net of an estimator from its parameters and plan.
 
-    Needs from the estimator: the fitted attributes of the plan, and the
-    hooks ``_criterion``, ``_score_outputs``, ``_sequence_output`` and
-    ``_ensemble_combine`` (see ``BaseRNN``).
+    Needs from the estimator: the fitted attributes of the plan (read
+    through ``_plan_value``), and the hooks ``_criterion``,
+    ``_score_outputs``, ``_sequence_output`` and ``_ensemble_combine`` (see
+    ``BaseRNN``).
     """
 
     # The skorch net class: a subclass may mix in skorch's own extensions
@@ -89,6 +90,13 @@ class NetBuilding:
         architecture.update(self._extra_architecture())
         return architecture
 
+    def _plan_value(self, name):
+        """The value a fit trains with for the parameter ``name``: the
+        fitted attribute of the plan that resolved it (``batch_size_`` for
+        ``batch_size``). An estimator without a plan answers from its
+        parameters."""
+        return getattr(self, f"{name}_")
+
     def _extra_architecture(self):
         """Architecture keys of a subclass (the regressor's instance
         normalisation); none here."""
@@ -125,7 +133,7 @@ class NetBuilding:
             f"{optimizer.__module__}.{optimizer.__qualname__}",
             "learning_rate_init": float(self.learning_rate_init),
             "alpha": float(self.alpha),
-            "batch_size": int(self.batch_size_),
+            "batch_size": int(self._plan_value("batch_size")),
             "momentum": float(self.momentum),
         }
 
@@ -137,7 +145,8 @@ class NetBuilding:
         optimizer_kwargs = {}
         if self.alpha > 0:
             # Only when asked: some optimizers (LBFGS) take no weight_decay.
-            optimizer_kwargs["weight_decay"] = float(self.alpha) / int(self.batch_size_)
+            optimizer_kwargs["weight_decay"] = float(self.alpha) / int(
+                self._plan_value("batch_size"))
         if isinstance(optimizer, str):
             if optimizer == "sgd":
                 optimizer_kwargs["momentum"] = float(self.momentum)
@@ -163,7 +172,7 @@ class NetBuilding:
                 "early_stopping",
                 EarlyStopping(
                     monitor=monitor,
-                    patience=int(self.n_iter_no_change_),
+                    patience=int(self._plan_value("n_iter_no_change")),
                     threshold=float(self.tol),
                     threshold_mode="abs",
                     load_best=has_validation,
@@ -175,7 +184,7 @@ class NetBuilding:
             callbacks.append(
                 ("clip_grad_norm", GradientNormClipping(float(self.clip_grad_norm)))
             )
-        if self.average_weights_:
+        if self._plan_value("average_weights"):
             callbacks.append(
                 ("average_weights", WeightAveraging(AVERAGING_MOMENTUM)))
         if self.learning_rate == "adaptive":
@@ -216,7 +225,7 @@ class NetBuilding:
             lr=float(self.learning_rate_init),
             **{f"optimizer__{k}": v for k, v in optimizer_kwargs.items()},
             max_epochs=int(self.max_iter),
-            batch_size=int(self.batch_size_),
+            batch_size=int(self._plan_value("batch_size")),
             iterator_train__shuffle=self.shuffle,
             iterator_train__seed=seed,
             train_split=TailSplit(float(self.validation_fraction)) if has_validation

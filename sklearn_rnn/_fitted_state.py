@@ -119,7 +119,7 @@ class FittedState(NetStatePickling, NetBuilding):
                 f"the module tensors {mismatched} differ from what the "
                 "parameters build"
             )
-        net = self._build_net(device, 0, bool(attributes["early_stopping_"]))
+        net = self._build_net(device, 0, bool(self._plan_value("early_stopping")))
         self._initialize(net, 0, device)
         self._load_state(net, state, optimizer=True)
         net.module_.eval()

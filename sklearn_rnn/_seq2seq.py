@@ -9,51 +9,46 @@ recurrent decoder attending to the encoder's steps (``_seq2seq_module``),
 trained with teacher forcing on padded batches of targets and predicting by
 greedy decoding of all the rows of a batch at once.
 
-The fitted state has the same shape as the other estimators' (see
-``_base.py``): :meth:`RNNSeq2Seq._get_fitted_state` hands it out and
-:meth:`RNNSeq2Seq._set_fitted_state` takes it back; warm start, pickling
-and persistence go through that pair. A fit works on a copy of the
-estimator and commits its attributes only when training finished: a fit
-that raises (bad input, divergence, Ctrl+C) leaves the estimator as it was.
+The skorch net, the fitted state and the input checks are the other
+estimators' (``FittedState`` of ``_fitted_state.py`` with ``NetBuilding``
+of ``_building.py``; ``BaseRNN._validate_X``): ``_get_fitted_state`` hands
+the state out and ``_set_fitted_state`` takes it back, and warm start,
+pickling and persistence go through that pair. There is no fit plan: the
+parameters are what a fit trains with (``_plan_value``). What differs is
+here: the module and its loss, the targets, decoding, and a fit that works
+on a copy of the estimator and commits its attributes only when training
+finished: a fit that raises (bad input, divergence, Ctrl+C) leaves the
+estimator as it was.
 """
 
 import contextlib
 import copy
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping, LRScheduler
+from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import Callback
 from skorch.history import History
 from torch import nn
 
+from ._base import BaseRNN
 from ._building import OPTIMIZERS, _seeded_global_rng
-from ._callbacks import EpochProgressBar, StopOnNonFiniteLoss, ValidationScore
-from ._compat import Interval, StrOptions, _check_sample_weight, unpack_data
-from ._fitted_state import NetStatePickling, _to_cpu
-from ._module import CELLS
-from ._net import SequenceNet, TailSplit, as_dataset
+from ._compat import Interval, StrOptions, unpack_data
+from ._fitted_state import FittedState
+from ._net import SequenceNet, as_dataset
 from ._predicting import predict_blocks
 from ._seq2seq_module import END_ID, IGNORE_ID, Seq2SeqNetwork
-from ._sequences import (
-    Sequences,
-    check_sequence_array,
-    feature_mean_and_scale,
-    float32_window_view,
-    is_ragged,
-    pad_sequences,
-)
+from ._sequences import feature_mean_and_scale
 from ._state_checks import (
     BASE_ATTRIBUTES,
     integer,
     labels,
 )
-from ._tokens import check_token_ids
-from ._utils import as_array_like, device_is_usable, resolve_device
+from ._utils import resolve_device
 
 __all__ = ["RNNSeq2Seq"]
 
@@ -136,7 +131,7 @@ def _trim_targets(targets):
     return targets[:, :n_steps]
 
 
-class RNNSeq2Seq(NetStatePickling, BaseEstimator):
+class RNNSeq2Seq(FittedState, BaseEstimator):
     """Encoder-decoder recurrent network: a sequence of labels per sequence.
 
     Learns to map each input sequence to an output sequence of labels of
@@ -319,40 +314,27 @@ class RNNSeq2Seq(NetStatePickling, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "cell": [StrOptions(set(CELLS))],
-        "hidden_size": [Interval(Integral, 1, None, closed="left")],
-        "num_layers": [Interval(Integral, 1, None, closed="left")],
-        "bidirectional": ["boolean"],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-        "nonlinearity": [StrOptions({"tanh", "relu"})],
+        # The parameters that mean here what they mean in the other
+        # estimators: their constraints.
+        **{k: BaseRNN._parameter_constraints[k] for k in (
+            "cell", "hidden_size", "num_layers", "bidirectional", "dropout",
+            "nonlinearity", "conv_kernel_size", "embedding_dim",
+            "vocabulary_size", "max_iter", "learning_rate_init",
+            "learning_rate", "momentum", "alpha", "clip_grad_norm",
+            "validation_fraction", "tol", "shuffle", "scale_inputs",
+            "random_state", "verbose", "warm_start", "device", "callbacks")},
+        # No 'auto' rules here (but max_output_length's), and the optimiser
+        # is one of the names.
         "attention": [StrOptions({"luong", "bahdanau"})],
         "max_output_length": [StrOptions({"auto"}),
                               Interval(Integral, 1, MAX_OUTPUT_LENGTH,
                                        closed="both")],
         "conv_layers": [Interval(Integral, 0, None, closed="left")],
-        "conv_kernel_size": [Interval(Integral, 1, None, closed="left")],
         "standardize_sequences": ["boolean"],
-        "embedding_dim": [Interval(Integral, 1, None, closed="left"), None],
-        "vocabulary_size": [Interval(Integral, 2, None, closed="left"), None],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "optimizer": [StrOptions(set(OPTIMIZERS))],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "learning_rate": [StrOptions({"constant", "adaptive", "cosine"})],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "shuffle": ["boolean"],
-        "scale_inputs": ["boolean"],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "device": [str],
-        "callbacks": [list, None],
     }
 
     def __init__(
@@ -448,44 +430,11 @@ class RNNSeq2Seq(NetStatePickling, BaseEstimator):
                     f"callback) tuples, got {item!r}."
                 )
 
-    def _validate_X(self, X, *, reset):
-        """``X`` as :class:`Sequences`, checked against the fit (the other
-        estimators' rules: 2-D numeric columns are time steps and
-        ``n_features_in_`` counts them; 3-D and ragged input count features
-        per step)."""
-        if self.embedding_dim is not None:
-            batch, ndim = check_token_ids(self, X, reset=reset)
-        elif is_ragged(X):
-            batch, ndim = pad_sequences(X), None
-        else:
-            if isinstance(X, list | tuple) and len(X) == 0:
-                raise ValueError(
-                    "X is empty: found 0 sequences while a minimum of 1 is "
-                    "required."
-                )
-            X = float32_window_view(as_array_like(X))
-            ndim = getattr(X, "ndim", 0)
-            if ndim == 2 and (reset or self._fitted_on_2d_):
-                values = validate_data(self, X, reset=reset, dtype=np.float32,
-                                       ensure_all_finite=True)
-                batch = Sequences(values[:, :, None], None)
-            else:
-                batch = Sequences(check_sequence_array(X), None)
-        n_features = batch.values.shape[2]
-        if reset:
-            self._fitted_on_2d_ = ndim == 2
-            self.n_input_features_ = n_features
-            if ndim != 2:
-                self.n_features_in_ = n_features
-                if hasattr(self, "feature_names_in_"):
-                    del self.feature_names_in_
-        elif n_features != self.n_input_features_:
-            raise ValueError(
-                f"X has {n_features} features per time step, but RNNSeq2Seq "
-                f"is expecting {self.n_input_features_} features per time step "
-                "as input."
-            )
-        return batch
+    # The input is read as the other estimators read it (2-D numeric columns
+    # are time steps and ``n_features_in_`` counts them; 3-D and ragged input
+    # count features per step; token ids with ``embedding_dim``).
+    _validate_X = BaseRNN._validate_X
+    _check_sample_weight = BaseRNN._check_sample_weight
 
     def _encode_targets(self, y, n_samples, *, reset, scoring=False):
         """``y`` as an int64 ``(n_samples, longest + 1)`` array of output
@@ -533,12 +482,6 @@ class RNNSeq2Seq(NetStatePickling, BaseEstimator):
         targets[np.arange(n_samples), lengths] = END_ID
         return targets, lengths
 
-    def _check_sample_weight(self, sample_weight, batch):
-        if sample_weight is None:
-            return None
-        return _check_sample_weight(sample_weight, batch.values[:, 0, 0],
-                                    dtype=np.float32, ensure_non_negative=True)
-
     # ------------------------------------------------------------ building
     def _architecture(self):
         """The module arguments that decide what trained weights mean."""
@@ -561,30 +504,32 @@ class RNNSeq2Seq(NetStatePickling, BaseEstimator):
                                else int(self.vocabulary_size_)),
         }
 
+    # The skorch net whose module reads the targets (teacher forcing).
+    _net_class = Seq2SeqNet
+
+    def _plan_value(self, name):
+        """No fit plan here: a fit trains with the parameters as given, and
+        never averages weights."""
+        return False if name == "average_weights" else getattr(self, name)
+
     def _module_kwargs(self, mean=None, scale=None):
-        kwargs = dict(self._architecture())
-        kwargs["nonlinearity"] = self.nonlinearity
-        kwargs["dropout"] = float(self.dropout)
+        """The shared keyword arguments (the architecture, dropout, the
+        input standardisation) and the number of labels to decode."""
+        kwargs = super()._module_kwargs(mean, scale)
         kwargs["max_output_length"] = int(self.max_output_length_)
-        n_features = kwargs["input_size"]
-        kwargs["input_mean"] = ([0.0] * n_features if mean is None
-                                else [float(v) for v in mean])
-        kwargs["input_scale"] = ([1.0] * n_features if scale is None
-                                 else [float(v) for v in scale])
         return kwargs
 
     def _module_spec(self, mean=None, scale=None):
         """The module class and its keyword arguments."""
         return _Seq2SeqModule, self._module_kwargs(mean, scale)
 
-    def _module_shapes(self):
-        """The module's state-dict shapes for the current parameters and
-        fitted attributes, built on the meta device (no memory): what a
-        stored state must hold before anything is allocated for it."""
+    def _member_shapes(self):
+        """``(1, shapes)``: one network (no ensembles here) and its
+        state-dict shapes, built on the meta device (no memory)."""
         module_cls, kwargs = self._module_spec()
         with torch.device("meta"):
             skeleton = module_cls(**kwargs)
-        return {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
+        return 1, {k: tuple(v.shape) for k, v in skeleton.state_dict().items()}
 
     def _criterion(self):
         """The loss as ``(class, kwargs)``: cross-entropy per target step,
@@ -592,76 +537,8 @@ class RNNSeq2Seq(NetStatePickling, BaseEstimator):
         return nn.CrossEntropyLoss, {"reduction": "none",
                                      "ignore_index": IGNORE_ID}
 
-    def _optimizer_spec(self):
-        """The optimiser class and its keyword arguments (but the rate)."""
-        optimizer_kwargs = {}
-        if self.alpha > 0:
-            # MLP's alpha: the L2 term is divided by the batch size.
-            optimizer_kwargs["weight_decay"] = float(self.alpha) / int(self.batch_size)
-        if self.optimizer == "sgd":
-            optimizer_kwargs["momentum"] = float(self.momentum)
-        return OPTIMIZERS[self.optimizer], optimizer_kwargs
-
-    def _optimizer_settings(self):
-        return {
-            "optimizer": self.optimizer,
-            "learning_rate_init": float(self.learning_rate_init),
-            "alpha": float(self.alpha),
-            "batch_size": int(self.batch_size),
-            "momentum": float(self.momentum),
-        }
-
-    def _build_net(self, device, seed, has_validation, mean=None, scale=None):
-        optimizer, optimizer_kwargs = self._optimizer_spec()
-        criterion, criterion_kwargs = self._criterion()
-        monitor = "valid_loss" if has_validation else "train_loss"
-        callbacks = [("non_finite_loss", StopOnNonFiniteLoss())]
-        if has_validation:
-            callbacks.append(("valid_score", ValidationScore(self._score_outputs)))
-        callbacks.append(("early_stopping", EarlyStopping(
-            monitor=monitor, patience=int(self.n_iter_no_change),
-            threshold=float(self.tol), threshold_mode="abs",
-            load_best=has_validation, sink=_silent)))
-        if self.clip_grad_norm is not None:
-            callbacks.append(("clip_grad_norm",
-                              GradientNormClipping(float(self.clip_grad_norm))))
-        if self.learning_rate == "adaptive":
-            callbacks.append(("lr_schedule", LRScheduler(
-                policy="ReduceLROnPlateau", monitor=monitor, factor=0.2,
-                patience=1, threshold=float(self.tol), threshold_mode="abs")))
-        elif self.learning_rate == "cosine":
-            # Every fit anneals over its own max_iter epochs: a warm start
-            # restarts the schedule with its new optimiser (skorch would
-            # resume it at the loaded history's length, which a new
-            # optimiser cannot do).
-            callbacks.append(("lr_schedule", LRScheduler(
-                policy="CosineAnnealingLR", T_max=int(self.max_iter),
-                last_epoch=-1)))
-        if self.verbose == 1:
-            callbacks.append(("progress_bar", EpochProgressBar()))
-        for i, cb in enumerate(self.callbacks or []):
-            callbacks.append(cb if isinstance(cb, tuple) else (f"user_{i}", cb))
-        module, module_kwargs = self._module_spec(mean, scale)
-        return Seq2SeqNet(
-            module=module,
-            **{f"module__{k}": v for k, v in module_kwargs.items()},
-            criterion=criterion,
-            **{f"criterion__{k}": v for k, v in criterion_kwargs.items()},
-            optimizer=optimizer,
-            lr=float(self.learning_rate_init),
-            **{f"optimizer__{k}": v for k, v in optimizer_kwargs.items()},
-            max_epochs=int(self.max_iter),
-            batch_size=int(self.batch_size),
-            iterator_train__shuffle=self.shuffle,
-            iterator_train__seed=seed,
-            train_split=(TailSplit(float(self.validation_fraction))
-                         if has_validation else None),
-            callbacks=callbacks,
-            device=device,
-            verbose=1 if self.verbose >= 2 else 0,
-        )
-
     def _initialize(self, net, seed, device):
+        # NetBuilding's, but its message names head_hidden_sizes (no head here).
         with _seeded_global_rng(seed, device):
             try:
                 net.initialize()
@@ -770,6 +647,8 @@ class RNNSeq2Seq(NetStatePickling, BaseEstimator):
         self._record_history()
 
     def _check_architecture(self, attributes):
+        # Not FittedState's: that one lets input_size and output_size pass
+        # (this architecture has n_classes) and names partial_fit.
         before = attributes.get("_architecture_")
         if before is None:
             return
@@ -785,62 +664,15 @@ class RNNSeq2Seq(NetStatePickling, BaseEstimator):
                 "to train a new network."
             )
 
-    def _record_history(self):
-        history = self.net_.history
-        self.n_iter_ = len(history)
-        self.loss_curve_ = [float(v) for v in history[:, "train_loss"]]
-        self.best_loss_ = float(np.min(self.loss_curve_))
-        rows = [row for row in history if "valid_loss" in row]
-        if rows:
-            self.validation_loss_curve_ = [float(r["valid_loss"]) for r in rows]
-            self.validation_scores_ = [float(r.get("valid_score", np.nan))
-                                       for r in rows]
-            best = int(np.argmin(self.validation_loss_curve_))
-            stopper = dict(self.net_.callbacks_).get("early_stopping")
-            kept = getattr(stopper, "best_epoch_", 0)
-            epochs = [r["epoch"] for r in rows]
-            if kept in epochs:
-                best = epochs.index(kept)
-            self.best_validation_score_ = self.validation_scores_[best]
-            self.best_iteration_ = best + 1
-        else:
-            self.validation_loss_curve_ = None
-            self.validation_scores_ = None
-            self.best_validation_score_ = None
-            self.best_iteration_ = int(np.argmin(self.loss_curve_)) + 1
-
     # --------------------------------------------------------- fitted state
     _fitted_attributes = SEQ2SEQ_ATTRIBUTES
 
-    def _get_fitted_state(self):
-        """The whole fitted state as plain data and CPU tensors.
-
-        ``attributes``: every fitted attribute; ``module``, ``criterion``:
-        state dicts; ``optimizers``: the optimisers' state dicts;
-        ``history``: skorch's per-epoch rows. :meth:`_set_fitted_state`
-        takes it back.
-        """
-        check_is_fitted(self, "net_")
-        net = self.net_
-        return {
-            "attributes": {k: getattr(self, k) for k in self._fitted_attributes
-                           if hasattr(self, k)},
-            "module": _to_cpu(net.module_.state_dict()),
-            "criterion": _to_cpu(net.criterion_.state_dict()),
-            "optimizers": {name: _to_cpu(getattr(net, name + "_").state_dict())
-                           for name in net._optimizers},
-            "history": list(net.history),
-        }
-
     def _set_fitted_state(self, state, device=None):
-        """Make this estimator the fitted one that ``state`` describes.
-
-        The module's tensor shapes that the current parameters and the
-        stored attributes imply are computed on the meta device and compared
-        with the stored tensors before anything is allocated; then the net is
-        built and the state loaded into it (optimiser included). ``device``
-        defaults to the saved one when usable here, else the CPU. Raises
-        ``ValueError`` when the state does not fit the parameters.
+        """Make this estimator the fitted one that ``state`` describes
+        (:class:`~sklearn_rnn._fitted_state.FittedState`'s), once the
+        attributes are checked: none unknown, ``_n_outputs`` the number of
+        ``classes_``, ``max_output_length_`` the parameter's unless 'auto'.
+        Raises ``ValueError`` when the state does not fit the parameters.
         """
         attributes = state["attributes"]
         unknown = sorted(set(attributes) - set(self._fitted_attributes))
@@ -854,35 +686,14 @@ class RNNSeq2Seq(NetStatePickling, BaseEstimator):
         if (self.max_output_length != "auto"
                 and attributes["max_output_length_"] != self.max_output_length):
             raise ValueError("max_output_length_ differs from max_output_length")
-        for key, value in attributes.items():
-            setattr(self, key, value)
-        if device is None:
-            device = self.device_ if device_is_usable(self.device_) else "cpu"
-        else:
-            device = resolve_device(device)
-        self._check_architecture(attributes)
-        found = {k: tuple(v.shape) for k, v in state["module"].items()}
-        expected = self._module_shapes()
-        if expected != found:
-            mismatched = sorted(set(expected) ^ set(found)) or sorted(
-                k for k in expected if expected[k] != found[k])
-            raise ValueError(
-                f"the module tensors {mismatched} differ from what the "
-                "parameters build"
-            )
-        net = self._build_net(device, 0, bool(self.early_stopping))
-        self._initialize(net, 0, device)
-        self._load_state(net, state, optimizer=True)
-        net.module_.eval()
-        self.net_ = net
-        self.device_ = device
-        self._architecture_ = self._architecture()
-        return self
+        return super()._set_fitted_state(state, device)
 
     def _load_state(self, net, state, *, optimizer):
         """Load a fitted state's tensors (and, with ``optimizer``, the
         optimiser's state when the optimiser is the same kind) and history
-        into an initialised net."""
+        into an initialised net. Unlike FittedState's, the optimiser's
+        settings are always the current parameters' (its keeps the stored
+        learning rate, annealed by the schedule, when they did not change)."""
         net.module_.load_state_dict(state["module"], strict=True)
         net.criterion_.load_state_dict(state["criterion"], strict=True)
         if optimizer:
@@ -1100,6 +911,3 @@ def _concatenate_labels(rows):
     check_classification_targets(labels)
     return labels
 
-
-def _silent(*args, **kwargs):
-    """A sink that drops EarlyStopping's messages (verbosity is ours)."""

@@ -64,9 +64,14 @@ class Seq2SeqNetwork(nn.Module):
         Activation of the plain RNN cell.
     attention : {'luong', 'bahdanau'}
         The attention score (see the module docstring).
-    input_mean, input_scale, embedding_dim, num_embeddings, conv_layers, \
-conv_kernel_size, conv_batch_norm, standardize_sequences
-        The encoder's input handling, as :class:`RecurrentNetwork`'s.
+    conv_layers : int
+        Convolutional blocks of the encoder's front end, each halving the
+        steps the attention reads.
+    **encoder_kwargs
+        The encoder's input handling (``input_mean``, ``input_scale``,
+        ``embedding_dim``, ``num_embeddings``, ``conv_kernel_size``,
+        ``conv_batch_norm``, ``standardize_sequences``), as
+        :class:`RecurrentNetwork`'s.
 
     Examples
     --------
@@ -91,14 +96,8 @@ conv_kernel_size, conv_batch_norm, standardize_sequences
         dropout=0.0,
         nonlinearity="tanh",
         attention="luong",
-        input_mean=None,
-        input_scale=None,
-        embedding_dim=None,
-        num_embeddings=None,
         conv_layers=0,
-        conv_kernel_size=5,
-        conv_batch_norm=False,
-        standardize_sequences=False,
+        **encoder_kwargs,
     ):
         super().__init__()
         if attention not in ("luong", "bahdanau"):
@@ -112,11 +111,7 @@ conv_kernel_size, conv_batch_norm, standardize_sequences
             input_size, 1, cell=cell, hidden_size=hidden_size,
             num_layers=num_layers, bidirectional=bidirectional,
             dropout=dropout, nonlinearity=nonlinearity, return_sequences=True,
-            input_mean=input_mean, input_scale=input_scale,
-            embedding_dim=embedding_dim, num_embeddings=num_embeddings,
-            conv_layers=conv_layers, conv_kernel_size=conv_kernel_size,
-            conv_batch_norm=conv_batch_norm,
-            standardize_sequences=standardize_sequences,
+            conv_layers=conv_layers, **encoder_kwargs,
         )
         # The encoder's per-step states are what the decoder attends to:
         # no head.

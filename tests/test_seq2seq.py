@@ -379,6 +379,36 @@ def test_fitted_state_shapes_are_known_before_building(fitted):
     assert again.classes_.tolist() == fitted.classes_.tolist()
 
 
+@pytest.mark.parametrize("edit, message", [
+    (lambda a: a.update(unexpected_=1), r"\['unexpected_'\] unknown"),
+    (lambda a: a.pop("max_output_length_"), "are missing"),
+    (lambda a: a.update(_n_outputs=7), "_n_outputs differs"),
+    (lambda a: a.update(max_output_length_=9), "max_output_length_ differs"),
+])
+def test_fitted_state_with_odd_attributes_is_refused(fitted, edit, message):
+    # The checks of RNNSeq2Seq's own attributes, before the shared
+    # FittedState builds anything (pickles reach them without load_model's).
+    state = fitted._get_fitted_state()
+    attributes = dict(state["attributes"])
+    edit(attributes)
+    model = clone(fitted).set_params(max_output_length=fitted.max_output_length_)
+    with pytest.raises(ValueError, match=message):
+        model._set_fitted_state({**state, "attributes": attributes})
+    assert not hasattr(model, "net_")
+
+
+def test_unpickled_early_stopping_model_keeps_its_validation_split(task):
+    X, Y = task
+    model = RNNSeq2Seq(embedding_dim=4, early_stopping=True,
+                       **{**FAST, "max_iter": 2}).fit(X, Y)
+    restored = pickle.loads(pickle.dumps(model))
+    assert type(restored.net_).__name__ == "Seq2SeqNet"
+    assert restored.net_.train_split is not None
+    assert restored.net_.batch_size == FAST["batch_size"]
+    assert [p.tolist() for p in restored.predict(X)] == [
+        p.tolist() for p in model.predict(X)]
+
+
 def test_module_teacher_forcing_ignores_padded_target_steps():
     torch.manual_seed(0)
     net = Seq2SeqNetwork(input_size=1, n_classes=3, hidden_size=8).eval()
