@@ -39,7 +39,7 @@ from ._base import BaseRNN
 from ._building import OPTIMIZERS, _seeded_global_rng
 from ._compat import Interval, StrOptions, unpack_data
 from ._fitted_state import FittedState
-from ._net import SequenceNet, as_dataset
+from ._net import SequenceNet, _raised_by_a_callback, as_dataset
 from ._predicting import predict_blocks
 from ._seq2seq_module import END_ID, IGNORE_ID, Seq2SeqNetwork
 from ._sequences import feature_mean_and_scale
@@ -831,16 +831,27 @@ def _fitted_keys(estimator, params):
 def _train(net, dataset, epochs):
     """skorch's ``partial_fit`` without its ``except KeyboardInterrupt:
     pass``: Ctrl+C stops the fit as an exception, and the estimator, whose
-    new state is only committed after training, stays as it was."""
+    new state is only committed after training, stays as it was. A
+    ``KeyboardInterrupt`` raised by a callback (skorch's ``EarlyStopping``
+    once its patience runs out) ends training normally, as in
+    ``SequenceNet.partial_fit``."""
     net.notify("on_train_begin", X=dataset, y=None)
     try:
         net.fit_loop(dataset, None, epochs=epochs)
+    except KeyboardInterrupt as exc:
+        if not _raised_by_a_callback(exc):
+            _end_quietly(net, dataset)
+            raise
     except BaseException:
-        # Closes a progress bar; the interrupted net is discarded.
-        with contextlib.suppress(Exception):
-            net.notify("on_train_end", X=dataset, y=None)
+        _end_quietly(net, dataset)
         raise
     net.notify("on_train_end", X=dataset, y=None)
+
+
+def _end_quietly(net, dataset):
+    # Closes a progress bar; the interrupted net is discarded.
+    with contextlib.suppress(Exception):
+        net.notify("on_train_end", X=dataset, y=None)
 
 
 def _target_rows(y, n_samples):

@@ -247,15 +247,45 @@ class RaiseAt(Callback):
             raise self.exception
 
 
+class CtrlCAtEpoch(Callback):
+    """A Ctrl-C that arrives inside the forward pass at epoch ``epoch`` (a
+    KeyboardInterrupt raised in a callback's own code is skorch's way to
+    stop training, as EarlyStopping does)."""
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_epoch_begin(self, net, **kwargs):
+        if len(net.history) == self.epoch:
+            net.module_.register_forward_pre_hook(_interrupt)
+
+
+def _interrupt(module, inputs):
+    raise KeyboardInterrupt
+
+
 def test_keyboard_interrupt_propagates_and_changes_nothing(task, fitted):
     X, Y = task
-    model = RNNSeq2Seq(embedding_dim=4, **FAST,
-                       callbacks=[RaiseAt(2, KeyboardInterrupt)])
+    model = RNNSeq2Seq(embedding_dim=4, **FAST, callbacks=[CtrlCAtEpoch(2)])
     with pytest.raises(KeyboardInterrupt):
         model.fit(X, Y)
     assert not hasattr(model, "classes_")
     with pytest.raises(NotFittedError):
         model.predict(X)
+
+
+def test_a_callback_that_stops_training_ends_the_fit_normally(task):
+    """skorch's callbacks stop training by raising KeyboardInterrupt (its
+    EarlyStopping does): the fit ends and keeps the model; before, the
+    exhausted patience of early stopping raised out of fit."""
+    X, Y = task
+    model = RNNSeq2Seq(embedding_dim=4, **{**FAST, "max_iter": 6},
+                       callbacks=[RaiseAt(2, KeyboardInterrupt)]).fit(X, Y)
+    assert model.n_iter_ == 2
+    model = RNNSeq2Seq(embedding_dim=4, **{**FAST, "max_iter": 30},
+                       early_stopping=True, n_iter_no_change=1, tol=10.0).fit(X, Y)
+    assert model.n_iter_ < 30
+    assert len(model.predict(X[:3])) == 3
 
 
 def test_a_failed_fit_leaves_the_fitted_model_as_it_was(task):
