@@ -17,6 +17,7 @@ from skorch.callbacks import (
 
 from ._callbacks import (
     EpochProgressBar,
+    EpochTable,
     StopOnNonFiniteLoss,
     ValidationScore,
     WeightAveraging,
@@ -231,6 +232,8 @@ class NetBuilding:
             train_split=TailSplit(float(self.validation_fraction)) if has_validation
             else None,
             callbacks=callbacks,
+            # skorch's default epoch table, replaced by name.
+            callbacks__print_log=EpochTable(),
             device=device,
             verbose=1 if self.verbose >= 2 else 0,
         )

@@ -1,13 +1,36 @@
 """skorch callbacks used by the estimators (progress, divergence, scores)."""
 
 import math
+import re
+import sys
 
 import torch
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, PrintLog
 from tqdm.auto import tqdm
 
-__all__ = ["EpochProgressBar", "StopOnNonFiniteLoss", "ValidationScore",
-           "WeightAveraging"]
+__all__ = ["EpochProgressBar", "EpochTable", "StopOnNonFiniteLoss",
+           "ValidationScore", "WeightAveraging"]
+
+_ANSI_CODE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class EpochTable(PrintLog):
+    """skorch's table of each epoch (``verbose=2``), its best values coloured
+    only on a terminal: written to a file or a notebook's captured output,
+    colour codes are noise (``\\x1b[36m0.5\\x1b[0m``)."""
+
+    def format_row(self, row, key, color):
+        text = super().format_row(row, key, color)
+        if isinstance(text, str) and not _is_terminal(sys.stdout):
+            return _ANSI_CODE.sub("", text)
+        return text
+
+
+def _is_terminal(stream):
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 class EpochProgressBar(Callback):

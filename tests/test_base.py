@@ -331,6 +331,19 @@ def test_verbose_2_prints_a_table_per_epoch(capsys):
     out = capsys.readouterr().out
     assert "train_loss" in out and "valid_loss" in out and "valid_score" in out
     assert len([line for line in out.splitlines() if line.strip()[:1].isdigit()]) == 3
+    # Captured output is no terminal: no colour codes in it.
+    assert "\x1b[" not in out
+
+
+def test_verbose_2_colours_the_best_values_on_a_terminal(monkeypatch):
+    from sklearn_rnn._callbacks import EpochTable
+
+    row = {"epoch": 1, "train_loss": 0.5, "train_loss_best": True}
+    table = EpochTable()
+    monkeypatch.setattr("sys.stdout.isatty", lambda: False, raising=False)
+    assert table.format_row(row, "train_loss", "\x1b[36m") == "0.5000"
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True, raising=False)
+    assert table.format_row(row, "train_loss", "\x1b[36m") == "\x1b[36m0.5000\x1b[0m"
 
 
 def test_verbose_1_shows_a_progress_bar(capsys):
