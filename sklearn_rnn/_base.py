@@ -406,8 +406,9 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
             self._check_architecture(previous["attributes"])
         batch = self._validate_X(X, reset=not continuing)
         target = self._encode_y(y, batch, reset=not continuing, classes=classes)
+        summary = self._summarize(batch, y)
         plan = plan_fit(
-            self.get_params(deep=False), self._summarize(batch, y),
+            self.get_params(deep=False), summary,
             new_network=not continuing, incremental=incremental,
             has_X_val=X_val is not None, sequence_output=self._sequence_output())
         self._set_plan(plan)
@@ -429,11 +430,18 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
         net = self._build_net(device, seed, self.early_stopping_, mean, scale,
                               continue_schedule=incremental)
         sequence_targets = self._sequence_output()
+        windows = summary.series_windows
+        by_series = (validation is None and self.early_stopping_
+                     and windows is not None and windows.n_series > 1)
         if validation is not None:
             # Not kept in net_ after fit (that would pickle X_val with it).
             net.set_params(train_split=predefined_split(as_dataset(
                 *validation, device=device, sequence_targets=sequence_targets
             )))
+        elif by_series:
+            # Stacked windows of several series: the tail of every series.
+            net.set_params(train_split=TailSplit(
+                float(self.validation_fraction), windows.series_starts))
         dataset = as_dataset(batch, target, sample_weight, device=device,
                              sequence_targets=sequence_targets)
         self._initialize(net, seed, device)
@@ -448,7 +456,7 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
                 self._train(net, dataset, incremental)
         else:
             self._train(net, dataset, incremental)
-        if validation is not None:
+        if validation is not None or by_series:
             net.train_split = TailSplit(float(self.validation_fraction))
         # Predict-ready: _forward never toggles the mode, so concurrent
         # predicts cannot switch dropout back on under one another.

@@ -187,13 +187,21 @@ class TailSplit:
     recent data: validating on it never lets the future leak into training
     (skorch's default ``ValidSplit`` validates on the first fold, and a
     float ``cv`` shuffles).
+
+    ``series_starts``: the first row of each series when the rows are the
+    stacked windows of several series; then the last ``fraction`` of every
+    series is held out (the end of the last series alone would validate a
+    global model on one series). A series too short to spare a row trains.
     """
 
-    def __init__(self, fraction):
+    def __init__(self, fraction, series_starts=None):
         self.fraction = fraction
+        self.series_starts = series_starts
 
     def __call__(self, dataset, y=None, **fit_params):
         n = len(dataset)
+        if self.series_starts is not None and len(self.series_starts) > 1:
+            return self._split_each_series(dataset, n)
         n_valid = max(1, int(round(n * self.fraction)))
         if n - n_valid < 1:
             raise ValueError(
@@ -202,6 +210,19 @@ class TailSplit:
             )
         cut = n - n_valid
         return dataset.subset(slice(0, cut)), dataset.subset(slice(cut, n))
+
+    def _split_each_series(self, dataset, n):
+        bounds = np.r_[np.asarray(self.series_starts, dtype=np.int64), n]
+        valid = np.zeros(n, dtype=bool)
+        for start, end in zip(bounds[:-1], bounds[1:], strict=True):
+            n_valid = max(1, int(round((end - start) * self.fraction)))
+            if end - start - n_valid >= 1:
+                valid[end - n_valid:end] = True
+        if not valid.any() or valid.all():
+            return TailSplit(self.fraction)(dataset)
+        index = torch.as_tensor(np.flatnonzero(~valid))
+        held = torch.as_tensor(np.flatnonzero(valid))
+        return dataset.subset(index), dataset.subset(held)
 
 
 class SequenceNet(NeuralNet):

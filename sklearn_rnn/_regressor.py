@@ -15,11 +15,7 @@ from ._module import INSTANCE_NORM_CENTERS
 from ._plan import SeriesWindows
 from ._state_checks import REGRESSOR_ATTRIBUTES
 from ._utils import safe_scale
-from ._window import (
-    KPSS_LEVEL_CRITICAL_5PCT,
-    find_continued_feature,
-    kpss_level_statistic,
-)
+from ._window import find_continued_feature
 
 __all__ = ["RNNRegressor"]
 
@@ -232,16 +228,14 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         feature, step, scale, offset = found
         # Row i's value at that step is the series at row i; a row whose
         # target the next row does not hold ends a series (stacked windows
-        # of several series).
+        # of several series: their validation tails).
         series = batch.values[:, step, feature].astype(np.float64)
         first = np.asarray(y, dtype=np.float64).reshape(len(series), -1)[:, 0]
         continued = np.isclose(scale * series[1:] + offset, first[:-1],
                                rtol=1e-6, atol=1e-6 * first.std())
-        level = kpss_level_statistic(series)
         return SeriesWindows(
             feature, step, scale, offset,
-            n_series=1 + int(np.count_nonzero(~continued)),
-            level_stationary=level <= KPSS_LEVEL_CRITICAL_5PCT)
+            series_starts=(0, *(int(i) + 1 for i in np.flatnonzero(~continued))))
 
     def _sequence_output(self):
         return bool(self.return_sequences)

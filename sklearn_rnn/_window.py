@@ -836,39 +836,3 @@ def _find_affine_continuation(following, targets):
             return feature, step, scale, offset
     return None
 
-
-# The KPSS test's 5 % critical value for level stationarity (Kwiatkowski,
-# Phillips, Schmidt and Shin 1992, table 1): the threshold that auto.arima's
-# ndiffs uses to decide whether a series needs differencing.
-KPSS_LEVEL_CRITICAL_5PCT = 0.463
-
-
-def kpss_level_statistic(series):
-    """The KPSS statistic of ``series`` against level stationarity.
-
-    The partial sums of the deviations from the mean, squared and summed,
-    over ``n**2`` times the long-run variance (Bartlett weights over
-    ``int(4 * (n / 100) ** 0.25)`` lags, the short lag choice of R's
-    ``tseries::kpss.test``). Large values (above
-    :data:`KPSS_LEVEL_CRITICAL_5PCT`) say that the level wanders: a trend,
-    a random walk, level shifts. A series without spread is stationary (0).
-
-    Parameters
-    ----------
-    series : array-like of shape (n,)
-
-    Returns
-    -------
-    statistic : float
-    """
-    x = np.asarray(series, dtype=np.float64)
-    n = len(x)
-    deviations = x - x.mean()
-    variance = deviations @ deviations / n
-    if n < 3 or not variance > 0:
-        return 0.0
-    for lag in range(1, min(int(4 * (n / 100) ** 0.25), n - 1) + 1):
-        weight = 1 - lag / (int(4 * (n / 100) ** 0.25) + 1)
-        variance += 2 * weight * (deviations[lag:] @ deviations[:-lag]) / n
-    partial = np.cumsum(deviations)
-    return float(partial @ partial / n ** 2 / max(variance, 1e-300))

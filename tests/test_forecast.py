@@ -231,7 +231,11 @@ def test_recursive_forecast_with_a_pipeline_that_windows_rows(sine, final):
         regressor, tolerance = Ridge(alpha=1e-8), 1e-3
         rows = clean[:N_TRAIN]
     else:
-        regressor, tolerance = RNNRegressor(**FAST), 0.05
+        # About the pipeline's path, not the defaults' accuracy: a pure
+        # cycle keeps its levels (instance normalisation, on by default for
+        # windows of a series with or without the scaler, needs more than
+        # these 30 epochs here: test_instance_norm.py tests it).
+        regressor, tolerance = RNNRegressor(**FAST, instance_norm=None), 0.05
         rows = noisy[:N_TRAIN]
     model = make_pipeline(
         StandardScaler(), SlidingWindowTransformer(WINDOW), regressor

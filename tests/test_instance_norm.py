@@ -5,8 +5,10 @@ import pickle
 
 import numpy as np
 import pytest
+import torch
 from _params import fast_params
 from numpy.testing import assert_allclose
+from skorch.callbacks import Callback
 
 from sklearn_rnn import (
     RNNClassifier,
@@ -18,23 +20,15 @@ from sklearn_rnn import (
 )
 from sklearn_rnn._module import RecurrentNetwork
 from sklearn_rnn._plan import EARLY_STOPPING_MIN_WINDOWS
-from sklearn_rnn._window import (
-    KPSS_LEVEL_CRITICAL_5PCT,
-    find_continued_feature,
-    kpss_level_statistic,
-)
+from sklearn_rnn._window import find_continued_feature
 
 # One network: these tests are not about ensembles (test_ensemble.py is).
 FAST = fast_params(hidden_size=8, max_iter=5)
 
 
-def _noisy_sine(n=300, seed=0, trend=0.02):
-    """A noisy sine on a trend: a level that wanders, where the 'auto'
-    instance normalisation applies (on a level that stays put it does not:
-    test_a_series_whose_level_stays_put_keeps_its_level)."""
+def _noisy_sine(n=300, seed=0):
     rng = np.random.RandomState(seed)
-    t = np.arange(n)
-    return np.sin(t * 0.1) + trend * t + 0.1 * rng.normal(size=n)
+    return np.sin(np.arange(n) * 0.1) + 0.1 * rng.normal(size=n)
 
 
 def _found(X, y):
@@ -162,32 +156,6 @@ def test_auto_rules_on_windows_and_elsewhere():
     assert clf.early_stopping_ is False
 
 
-def test_a_series_whose_level_stays_put_keeps_its_level():
-    """A stationary series (KPSS): a window's level says where the series
-    stands in its cycle, so 'auto' leaves it to the network; early stopping
-    still applies to its windows."""
-    series = _noisy_sine(300, trend=0.0)
-    assert kpss_level_statistic(series) < KPSS_LEVEL_CRITICAL_5PCT
-    assert kpss_level_statistic(_noisy_sine(300)) > KPSS_LEVEL_CRITICAL_5PCT
-    X, y = make_windows(series, 10)
-    reg = RNNRegressor(**FAST).fit(X, y)
-    assert reg.instance_norm_feature_ is None
-    assert reg.early_stopping_ is True
-    assert RNNRegressor(**FAST, instance_norm=0).fit(X, y).instance_norm_feature_ == 0
-
-
-def test_kpss_statistic():
-    rng = np.random.RandomState(0)
-    noise = rng.normal(size=500)
-    assert kpss_level_statistic(noise) < 0.35
-    assert kpss_level_statistic(np.cumsum(noise)) > 1.0
-    assert kpss_level_statistic(np.arange(100.0)) > 1.0
-    assert kpss_level_statistic(np.zeros(50)) == 0.0
-    # The statistic of a level shift does not depend on the units.
-    shift = np.r_[noise[:250], noise[250:] + 2.0]
-    assert_allclose(kpss_level_statistic(3 * shift + 7), kpss_level_statistic(shift))
-
-
 def test_partial_fit_never_stops_early():
     X, y = make_windows(_noisy_sine(), 10)
     reg = RNNRegressor(**FAST).partial_fit(X, y)
@@ -301,3 +269,46 @@ def test_pickle_and_save_keep_the_normalisation(tmp_path):
     assert_allclose(pickle.loads(pickle.dumps(reg)).predict(X), expected)
     save_model(reg, tmp_path / "model.zip")
     assert_allclose(load_model(tmp_path / "model.zip").predict(X), expected)
+
+
+def test_tail_split_holds_out_the_end_of_every_series():
+    from sklearn_rnn._net import SequenceDataset, TailSplit
+
+    dataset = SequenceDataset(torch.arange(40.0).reshape(40, 1, 1), None,
+                              torch.arange(40.0), None)
+    train, valid = TailSplit(0.1, series_starts=(0, 20, 30, 39))(dataset)
+    # 20 rows -> last 2, 10 -> last 1, 9 -> last 1, a 1-row series trains.
+    assert valid.y.tolist() == [18.0, 19.0, 29.0, 38.0]
+    assert len(train) == 36 and 39.0 in train.y.tolist()
+    train, valid = TailSplit(0.1)(dataset)
+    assert valid.y.tolist() == [36.0, 37.0, 38.0, 39.0]
+
+
+def test_stacked_windows_validate_on_the_end_of_every_series():
+    """A global model's early stopping: the last tenth of every series'
+    windows, not the end of the last series alone; the fitted net keeps a
+    plain tail split (nothing of the data)."""
+    from sklearn_rnn._net import TailSplit
+
+    s = _noisy_sine(300)
+    X, y = make_windows([s[:150], s[150:], 3 * s[:120]], 10)
+    windows = RNNRegressor()._find_series_windows(
+        RNNRegressor(**FAST).fit(X, y)._validate_X(X, reset=False), y)
+    assert windows.series_starts == (0, 140, 280)
+    rows = _CountRows()
+    reg = RNNRegressor(**FAST, callbacks=[rows]).fit(X, y)
+    assert reg.early_stopping_
+    # round(0.1 * n) windows of each series: 14 + 14 + 11.
+    assert rows.valid == 39 * reg.n_iter_
+    assert reg.net_.train_split.series_starts is None
+    assert isinstance(reg.net_.train_split, TailSplit)
+
+
+class _CountRows(Callback):
+    def initialize(self):
+        self.valid = 0
+        return self
+
+    def on_batch_end(self, net, batch=None, training=False, **kwargs):
+        if not training:
+            self.valid += batch[0]["X"].shape[0]
