@@ -512,6 +512,7 @@ INVALID_PARAMS = {
     "quantile": [0.0, 1.0, -0.5, "0.9", True, 0.9],
     "conv_layers": [-1, 1.5, "two", True],
     "instance_norm": [-1, 1.5, "last", True],
+    "instance_norm_center": ["median", None, 1, True],
     "conv_kernel_size": [0, 2.5, "5", True],
     "conv_batch_norm": ["yes", 1, None],
     "standardize_sequences": ["yes", 1, None],
