@@ -41,8 +41,8 @@ ENSEMBLE_MAX_STEPS = 20_000
 # windows: below it the validation tail (a tenth) holds fewer than ten
 # windows, too few to stop on, and it withholds the most recent period from
 # training. The forecast benchmark's development list (issue 24, seed 0 to
-# choose, seeds 1-2 to confirm: benchmarks/results/round6-*.md) puts the
-# gain of training the short series to the end on 20-60 windows.
+# choose, seeds 1-2 to confirm: benchmarks/results/round6-defaults.md) puts
+# the gain of training the short series to the end on 20-60 windows.
 EARLY_STOPPING_MIN_WINDOWS = 100
 
 

@@ -62,15 +62,17 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     instance_norm : 'auto', int or None, default='auto'
         Reversible instance normalisation (RevIN, Kim et al. 2022) for
         windows of a series: the input feature the targets continue is
-        standardised by each window's own mean and standard deviation, and
-        the network's outputs, read in those units, are mapped back. The
-        network learns the shape of what follows a window whatever its
-        level: a trend carries on past the values seen in training, and
-        series of different scales train together in one global model.
-        'auto' finds the feature when the training rows are windows of a
-        series (the first target of each window is a value of the next
-        window, as :func:`make_windows` builds them; shuffled rows or
-        unrelated targets are left alone) and uses none otherwise; an int
+        centred on each window's own level (``instance_norm_center``) and
+        divided by its standard deviation, and the network's outputs, read
+        in those units, are mapped back. The network learns the shape of
+        what follows a window whatever its level: a trend carries on past
+        the values seen in training, and series of different scales train
+        together in one global model. 'auto' finds the feature when the
+        training rows are windows of a series (the first target of each
+        window is a value of the next window, as :func:`make_windows`
+        builds them, also when a scaler rescaled the inputs and not the
+        targets; shuffled rows, unrelated targets and targets already in
+        their own window are left alone) and uses none otherwise; an int
         names the feature; None turns it off. The feature used is
         ``instance_norm_feature_``. Not with ``return_sequences`` or
         ``embedding_dim``.
