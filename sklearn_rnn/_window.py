@@ -760,8 +760,11 @@ def find_continued_feature(values, lengths, y):
     if excess[step, feature] >= 0.5:
         found = int(feature), int(step), 1.0, 0.0
     else:
-        some = rows[np.unique(np.linspace(0, len(rows) - 1, min(len(rows),
-                                                               _AFFINE_PAIRS))
+        # At most _AFFINE_VALUES values read (long, wide sequences: fewer
+        # rows), and at least 16 rows.
+        n_rows = max(16, min(_AFFINE_PAIRS,
+                             _AFFINE_VALUES // max(1, values[0].size)))
+        some = rows[np.unique(np.linspace(0, len(rows) - 1, min(len(rows), n_rows))
                               .astype(np.intp))]
         found = _find_affine_continuation(values[some + 1], first[some])
     if found is None or _seen_in_own_window(values[rows], first[rows], *found):
@@ -786,9 +789,11 @@ def _seen_in_own_window(current, targets, feature, step, scale, offset):
     return bool((matches - chance >= 0.5).any())
 
 
-# The rows the affine test reads (it costs rows * T * features * 8 bytes) and
-# how many of the best-correlated (step, feature) candidates it verifies.
+# The rows the affine test reads, and the most values (rows * T * features,
+# float32) it reads from them; how many of the best-correlated (step,
+# feature) candidates it verifies.
 _AFFINE_PAIRS = 256
+_AFFINE_VALUES = 4_000_000
 _AFFINE_CANDIDATES = 3
 
 
@@ -803,12 +808,12 @@ def _find_affine_continuation(following, targets):
     spread = targets.std()
     if m < 4 or not np.isfinite(spread) or spread == 0:
         return None
-    x = following.reshape(m, -1).astype(np.float64)
-    centred = x - x.mean(axis=0)
-    norms = np.sqrt((centred ** 2).sum(axis=0))
+    x = following.reshape(m, -1)
+    centred = x - x.mean(axis=0, dtype=np.float64).astype(np.float32)
+    norms = np.sqrt((centred.astype(np.float64) ** 2).sum(axis=0))
     t = targets - targets.mean()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        corr = np.abs(centred.T @ t) / (norms * np.sqrt(t @ t))
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        corr = np.abs(centred.T @ t.astype(np.float32)) / (norms * np.sqrt(t @ t))
     corr[~np.isfinite(corr)] = 0.0
     half = m // 2
     # Values rounded to float32, then mapped: a match is within a
@@ -818,7 +823,7 @@ def _find_affine_continuation(following, targets):
     for column in np.argsort(corr)[::-1][:_AFFINE_CANDIDATES]:
         if corr[column] < 0.5:
             break
-        v = x[:, column]
+        v = x[:, column].astype(np.float64)
         dv = v[half:2 * half] - v[:half]
         dt = targets[half:2 * half] - targets[:half]
         usable = np.abs(dv) > 1e-6 * (np.abs(v).max() + 1e-300)
