@@ -11,9 +11,12 @@ from ._net import as_dataset
 # depends on which other rows share its call, bit for bit (torch's CPU
 # kernels round differently for different batch sizes and thread splits,
 # ~1e-7, which fails scikit-learn's check_methods_subset_invariance).
-# Large enough to amortise the per-call overhead, small enough that padding
-# a single window stays cheap for recursive forecasts.
-PREDICT_BATCH_SIZE = 256
+# The size trades a single window's latency (a recursive forecast predicts
+# one window per step) against big predicts, which pay a per-call cost per
+# block. ``python -m benchmarks.predict_latency`` (GRU-64, windows of 24, one
+# thread), blocks of 256 / 64 / 32: one window 5.7 / 1.8 / 1.2 ms, a 30-step
+# recursive forecast 167 / 55 / 36 ms, 10,000 windows 196 / 225 / 280 ms.
+PREDICT_BATCH_SIZE = 64
 
 def predict_blocks(dataset):
     """The rows of ``dataset`` in blocks of exactly ``PREDICT_BATCH_SIZE``.
