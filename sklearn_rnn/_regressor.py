@@ -15,7 +15,7 @@ from ._module import INSTANCE_NORM_CENTERS
 from ._plan import SeriesWindows
 from ._state_checks import REGRESSOR_ATTRIBUTES
 from ._utils import safe_scale
-from ._window import find_continued_feature
+from ._window import find_continued_feature, find_series_starts
 
 __all__ = ["RNNRegressor"]
 
@@ -223,21 +223,13 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         if (self.return_sequences or self.embedding_dim is not None
                 or self.instance_norm is None and self.early_stopping != "auto"):
             return None
-        found = find_continued_feature(batch.values, batch.lengths,
-                                       np.asarray(y, dtype=np.float64))
+        y = np.asarray(y, dtype=np.float64)
+        found = find_continued_feature(batch.values, batch.lengths, y)
         if found is None:
             return None
-        feature, step, scale, offset = found
-        # Row i's value at that step is the series at row i; a row whose
-        # target the next row does not hold ends a series (stacked windows
-        # of several series: their validation tails).
-        series = batch.values[:, step, feature].astype(np.float64)
-        first = np.asarray(y, dtype=np.float64).reshape(len(series), -1)[:, 0]
-        continued = np.isclose(scale * series[1:] + offset, first[:-1],
-                               rtol=1e-6, atol=1e-6 * first.std())
-        return SeriesWindows(
-            feature, step, scale, offset,
-            series_starts=(0, *(int(i) + 1 for i in np.flatnonzero(~continued))))
+        # The series' starts: where stacked series validate their tails.
+        return SeriesWindows(*found, series_starts=find_series_starts(
+            batch.values, y, found))
 
     def _sequence_output(self):
         return bool(self.return_sequences)

@@ -751,11 +751,8 @@ def find_continued_feature(values, lengths, y):
     rows = np.unique(np.linspace(0, n - 2, min(n - 1, _CONTINUATION_PAIRS))
                      .astype(np.intp))
     following = values[rows + 1]
-    targets = first[rows].astype(np.float32)
-    matches = (following == targets[:, None, None]).mean(axis=0)
-    shuffled = targets[np.random.RandomState(0).permutation(len(rows))]
-    chance = (following == shuffled[:, None, None]).mean(axis=0)
-    excess = matches - chance
+    excess = _excess_agreement(following.reshape(len(rows), -1), first[rows],
+                               exact=True).reshape(following.shape[1:])
     step, feature = np.unravel_index(np.argmax(excess), excess.shape)
     if excess[step, feature] >= 0.5:
         found = int(feature), int(step), 1.0, 0.0
@@ -772,6 +769,40 @@ def find_continued_feature(values, lengths, y):
     return found
 
 
+def find_series_starts(values, y, found):
+    """The first row of each series in windows ``values`` (float32, as
+    :func:`find_continued_feature` read them) with targets ``y`` and the
+    ``found`` continuation: a row whose first target the next row does not
+    hold ends a series (stacked windows of several series)."""
+    feature, step, scale, offset = found
+    series = values[:, step, feature]
+    first = np.asarray(y, dtype=np.float64).reshape(len(series), -1)[:, 0]
+    continued = _agrees(scale * series[1:].astype(np.float64) + offset,
+                        first[:-1], exact=(scale, offset) == (1.0, 0.0))
+    return (0, *(int(i) + 1 for i in np.flatnonzero(~continued)))
+
+
+def _agrees(mapped, targets, exact):
+    """Elementwise, whether window values ``mapped`` to the targets' units
+    are the ``targets`` (broadcast): equal as float32 when the map is the
+    identity, else within a millionth of the targets' spread plus float32's
+    rounding of the value."""
+    if exact:
+        return (mapped.astype(np.float32, copy=False)
+                == targets.astype(np.float32, copy=False))
+    tolerance = 1e-6 * np.std(targets) + 1e-6 * np.abs(targets)
+    return np.abs(mapped - targets) <= tolerance
+
+
+def _excess_agreement(mapped, targets, exact):
+    """Per column of ``mapped`` (rows x columns), the share of rows that
+    agree with their target less the share that agree with the targets
+    shuffled (values that repeat agree by chance)."""
+    shuffled = targets[np.random.RandomState(0).permutation(len(targets))]
+    return (_agrees(mapped, targets[:, None], exact).mean(axis=0)
+            - _agrees(mapped, shuffled[:, None], exact).mean(axis=0))
+
+
 def _seen_in_own_window(current, targets, feature, step, scale, offset):
     """Whether each row's target is already one of its own window's later
     values (a past value such as ``y[i] = x[i - 2]``, which the next window
@@ -779,14 +810,8 @@ def _seen_in_own_window(current, targets, feature, step, scale, offset):
     later = scale * current[:, step + 1:, feature].astype(np.float64) + offset
     if later.shape[1] == 0:
         return False
-    tolerance = (1e-6 * targets.std() + 1e-6 * np.abs(targets))[:, None]
-    if (scale, offset) == (1.0, 0.0):
-        later, targets = later.astype(np.float32), targets.astype(np.float32)
-        tolerance = 0.0
-    matches = (np.abs(later - targets[:, None]) <= tolerance).mean(axis=0)
-    shuffled = targets[np.random.RandomState(0).permutation(len(targets))]
-    chance = (np.abs(later - shuffled[:, None]) <= tolerance).mean(axis=0)
-    return bool((matches - chance >= 0.5).any())
+    excess = _excess_agreement(later, targets, exact=(scale, offset) == (1.0, 0.0))
+    return bool((excess >= 0.5).any())
 
 
 # The rows the affine test reads, and the most values (rows * T * features,
@@ -816,10 +841,6 @@ def _find_affine_continuation(following, targets):
         corr = np.abs(centred.T @ t.astype(np.float32)) / (norms * np.sqrt(t @ t))
     corr[~np.isfinite(corr)] = 0.0
     half = m // 2
-    # Values rounded to float32, then mapped: a match is within a
-    # millionth of the targets' spread plus float32's rounding of the value.
-    tolerance = 1e-6 * spread + 1e-6 * np.abs(targets)
-    shuffled = targets[np.random.RandomState(0).permutation(m)]
     for column in np.argsort(corr)[::-1][:_AFFINE_CANDIDATES]:
         if corr[column] < 0.5:
             break
@@ -833,10 +854,8 @@ def _find_affine_continuation(following, targets):
         offset = float(np.median(targets - scale * v))
         if not (np.isfinite(scale) and np.isfinite(offset)) or scale == 0:
             continue
-        fitted = scale * v + offset
-        matches = np.mean(np.abs(fitted - targets) <= tolerance)
-        chance = np.mean(np.abs(fitted - shuffled) <= tolerance)
-        if matches - chance >= 0.5:
+        fitted = (scale * v + offset)[:, None]
+        if _excess_agreement(fitted, targets, exact=False)[0] >= 0.5:
             step, feature = divmod(int(column), n_features)
             return feature, step, scale, offset
     return None
