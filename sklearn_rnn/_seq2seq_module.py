@@ -27,6 +27,7 @@ away.
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from ._module import CELLS, RecurrentNetwork, _step_mask
 
@@ -107,7 +108,7 @@ class Seq2SeqNetwork(nn.Module):
         self.cell = cell
         self.num_layers = num_layers
         self.conv_layers = conv_layers
-        self.encoder = RecurrentNetwork(
+        self.encoder = _Encoder(
             input_size, 1, cell=cell, hidden_size=hidden_size,
             num_layers=num_layers, bidirectional=bidirectional,
             dropout=dropout, nonlinearity=nonlinearity, return_sequences=True,
@@ -199,10 +200,17 @@ class Seq2SeqNetwork(nn.Module):
             outputs, state = self.decoder(inputs, state)
             return self._logits(outputs, self._context(outputs, memory, keys,
                                                        mask)), state
+        outputs, context, state = self._bahdanau_step(inputs, state, memory,
+                                                      keys, mask)
+        return self._logits(outputs, context), state
+
+    def _bahdanau_step(self, inputs, state, memory, keys, mask):
+        """One step of Bahdanau's decoder, before the output layer:
+        ``(outputs, context, state)``."""
         hidden = state[0] if isinstance(state, tuple) else state
         context = self._context(hidden[-1].unsqueeze(1), memory, keys, mask)
         outputs, state = self.decoder(torch.cat([inputs, context], dim=-1), state)
-        return self._logits(outputs, context), state
+        return outputs, context, state
 
     def forward(self, X, lengths=None, targets=None):
         """Teacher forcing: logits ``(B, L, n_classes + 1)`` of every target
@@ -216,12 +224,15 @@ class Seq2SeqNetwork(nn.Module):
         inputs = self.dropout(self.embedding(previous))
         if self.attention == "luong":
             return self._step(inputs, state, memory, keys, mask)[0]
-        logits = []
+        # The recurrence steps one at a time; the output layer then reads
+        # all the steps at once (fewer, larger products, the same logits).
+        outputs, contexts = [], []
         for step in range(inputs.shape[1]):
-            out, state = self._step(inputs[:, step:step + 1], state, memory,
-                                    keys, mask)
-            logits.append(out)
-        return torch.cat(logits, dim=1)
+            out, context, state = self._bahdanau_step(
+                inputs[:, step:step + 1], state, memory, keys, mask)
+            outputs.append(out)
+            contexts.append(context)
+        return self._logits(torch.cat(outputs, dim=1), torch.cat(contexts, dim=1))
 
     def decode(self, X, lengths=None, max_steps=1):
         """Greedy decoding: ``(B, max_steps)`` output ids, each step's most
@@ -244,3 +255,71 @@ class Seq2SeqNetwork(nn.Module):
             if bool(ended.all()):
                 break
         return result
+
+
+class _Encoder(RecurrentNetwork):
+    """:class:`RecurrentNetwork` whose bidirectional stack runs padded
+    batches without packing.
+
+    The backward direction must start at each sequence's true end, which
+    :class:`RecurrentNetwork` gets by packing the batch. Reversing each row
+    within its valid length instead (one index gather), running the
+    backward weights forward over it and reversing the outputs back
+    computes the same states on the padded batch: padding never reaches a
+    valid step, in either direction. On the addition benchmark (queries of
+    up to 7 characters, one thread) an epoch took 6.8 s against 7.5 s
+    packed (one run each, side by side); the forward-only encoder's took
+    about 5 s. The weights and their names are ``nn.GRU``'s (or LSTM's,
+    RNN's), so models fitted with packing load unchanged.
+    """
+
+    def _forward_scaled(self, X, lengths):
+        if not self.rnn.bidirectional or lengths is None:
+            return super()._forward_scaled(X, lengths)
+        if self.conv is not None:
+            X, lengths = self._convolve(X, lengths)
+        return self.head(_bidirectional_by_reversal(self.rnn, X, lengths))
+
+
+def _reverse_within(lengths, n_steps, device):
+    """``(B, T)`` step indices that reverse each row's first ``lengths``
+    steps and leave its padding in place (the map is its own inverse)."""
+    steps = torch.arange(n_steps, device=device)
+    lengths = lengths.to(device).unsqueeze(1)
+    return torch.where(steps < lengths, lengths - 1 - steps, steps)
+
+
+def _bidirectional_by_reversal(rnn, X, lengths):
+    """The outputs ``(B, T, 2 H)`` of the bidirectional ``rnn`` (an
+    ``nn.RNN``/``nn.GRU``/``nn.LSTM``, batch first, no projection) on the
+    padded ``X``, each direction run forward with its own weights; past a
+    row's end the outputs are computed from the padding (the caller masks
+    them)."""
+    index = _reverse_within(lengths, X.shape[1], X.device).unsqueeze(-1)
+
+    def reverse(Z):
+        return Z.gather(1, index.expand(-1, -1, Z.shape[2]))
+
+    kind = rnn.mode  # 'RNN_TANH', 'RNN_RELU', 'GRU', 'LSTM'
+    names = ["weight_ih_l{}{}", "weight_hh_l{}{}"]
+    if rnn.bias:
+        names += ["bias_ih_l{}{}", "bias_hh_l{}{}"]
+
+    def run(Z, layer, suffix):
+        params = [getattr(rnn, name.format(layer, suffix)) for name in names]
+        h0 = Z.new_zeros(1, Z.shape[0], rnn.hidden_size)
+        args = (params, rnn.bias, 1, 0.0, rnn.training, False, True)
+        if kind == "LSTM":
+            return torch.lstm(Z, (h0, h0), *args)[0]
+        if kind == "GRU":
+            return torch.gru(Z, h0, *args)[0]
+        step = torch.rnn_tanh if kind == "RNN_TANH" else torch.rnn_relu
+        return step(Z, h0, *args)[0]
+
+    for layer in range(rnn.num_layers):
+        if layer and rnn.dropout > 0:
+            # Where nn.RNNBase applies it: between layers, in training.
+            X = F.dropout(X, rnn.dropout, rnn.training)
+        X = torch.cat([run(X, layer, ""),
+                       reverse(run(reverse(X), layer, "_reverse"))], dim=2)
+    return X

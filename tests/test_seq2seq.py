@@ -515,3 +515,30 @@ def test_onnx_export_is_refused_with_a_clear_message(fitted):
     pytest.importorskip("skl2onnx")
     with pytest.raises(TypeError, match="cannot export an RNNSeq2Seq: its greedy"):
         to_onnx(fitted, np.zeros((1, 3), dtype=np.int64))
+
+
+# ----------------------------------------------- bidirectional encoder
+@pytest.mark.parametrize("cell", ["gru", "lstm", "rnn"])
+def test_bidirectional_encoder_without_packing_is_the_packed_one(cell):
+    """Reversing each row within its length computes what packing does."""
+    from sklearn_rnn._module import RecurrentNetwork
+    from sklearn_rnn._seq2seq_module import _Encoder
+
+    torch.manual_seed(0)
+    kwargs = dict(cell=cell, hidden_size=8, num_layers=2, bidirectional=True,
+                  return_sequences=True)
+    packed, reversed_ = RecurrentNetwork(3, 1, **kwargs), _Encoder(3, 1, **kwargs)
+    reversed_.load_state_dict(packed.state_dict())
+    packed.head = reversed_.head = torch.nn.Identity()
+    X = torch.randn(5, 7, 3)
+    lengths = torch.tensor([7, 3, 1, 5, 2])
+    valid = (torch.arange(7)[None] < lengths[:, None]).unsqueeze(-1)
+    expected, got = packed(X, lengths) * valid, reversed_(X, lengths) * valid
+    torch.testing.assert_close(got, expected, atol=1e-6, rtol=1e-5)
+    grads = [torch.autograd.grad(out.sum(), list(net.parameters()))
+             for out, net in ((expected, packed), (got, reversed_))]
+    for a, b in zip(*grads, strict=True):
+        torch.testing.assert_close(b, a, atol=1e-5, rtol=1e-4)
+    # Whole rows (no padding) and no lengths at all: the same again.
+    torch.testing.assert_close(reversed_(X, torch.full((5,), 7)), packed(X))
+
