@@ -23,7 +23,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, is_regressor
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 from skorch.callbacks import Callback
@@ -410,7 +410,8 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
         plan = plan_fit(
             self.get_params(deep=False), summary,
             new_network=not continuing, incremental=incremental,
-            has_X_val=X_val is not None, sequence_output=self._sequence_output())
+            has_X_val=X_val is not None, sequence_output=self._sequence_output(),
+            regression=is_regressor(self))
         self._set_plan(plan)
         sample_weight = self._check_sample_weight(sample_weight, batch)
         validation = None

@@ -9,6 +9,7 @@ from numpy.testing import assert_allclose
 from skorch.callbacks import Callback
 
 from sklearn_rnn import RNNClassifier, RNNRegressor
+from sklearn_rnn._plan import REGRESSION_EARLY_STOPPING_MIN_ROWS
 
 # One network: these tests are not about ensembles (test_ensemble.py is).
 TINY = fast_params(hidden_size=4, max_iter=1)
@@ -242,6 +243,34 @@ def test_average_weights_auto_is_off_with_early_stopping_and_partial_fit():
     windows = np.lib.stride_tricks.sliding_window_view(series, 11)
     reg = RNNRegressor(**TINY).fit(windows[:, :10, None], windows[:, 10])
     assert reg.early_stopping_ and not reg.average_weights_
+
+
+def test_early_stopping_auto_on_a_regression_from_100_rows():
+    # Rows that are not windows of a series: a validation tail of ten rows
+    # from REGRESSION_EARLY_STOPPING_MIN_ROWS on; below, training to the end.
+    rng = np.random.RandomState(0)
+    n = REGRESSION_EARLY_STOPPING_MIN_ROWS
+    X, y = rng.normal(size=(n, 8, 1)), rng.normal(size=n)
+    reg = RNNRegressor(**TINY).fit(X, y)
+    assert reg.early_stopping_ and not reg.average_weights_
+    assert len(reg.validation_loss_curve_) == reg.n_iter_
+    short = RNNRegressor(**TINY).fit(X[:n - 1], y[:n - 1])
+    assert not short.early_stopping_ and short.validation_loss_curve_ is None
+    # Said by the user, it holds either way.
+    assert not RNNRegressor(**TINY, early_stopping=False).fit(X, y).early_stopping_
+    assert RNNRegressor(**TINY, early_stopping=True).fit(
+        X[:20], y[:20]).early_stopping_
+
+
+def test_early_stopping_auto_leaves_classifiers_and_steps_alone():
+    # The classifier's defaults were chosen without it (docs: "Getting a
+    # good model"), and so were one output per step's.
+    rng = np.random.RandomState(0)
+    n = REGRESSION_EARLY_STOPPING_MIN_ROWS
+    X = rng.normal(size=(n, 8, 1))
+    assert not RNNClassifier(**TINY).fit(X, np.arange(n) % 2).early_stopping_
+    steps = RNNRegressor(**TINY, return_sequences=True).fit(X, X[:, :, 0])
+    assert not steps.early_stopping_
 
 
 def test_average_weights_true_refuses_what_it_cannot_do():

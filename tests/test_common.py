@@ -38,6 +38,20 @@ EXPECTED_FAILED_CHECKS = {
 }
 
 
+# The default regressor stops early on the last tenth of the rows (from 100
+# rows on: early_stopping='auto'), and keeps the epoch best on them: on this
+# check's 200 rows (make_regression, one informative feature of ten, noise
+# 20) that epoch fits its training rows to R² 0.34, under the check's 0.5.
+# What the check stands for, a model that learns, is tested on fresh rows of
+# the same generator instead (test_regressor.py: R² 0.73 there, against 0.56
+# trained to the end).
+DEFAULT_REGRESSOR_EXPECTED_FAILED_CHECKS = {
+    **EXPECTED_FAILED_CHECKS,
+    "check_regressors_train": "early stopping keeps the epoch best on a "
+    "held-out tail, not the best fit of the training rows",
+}
+
+
 # RNNSeq2Seq's y is one *sequence* of labels per row; scikit-learn's checks
 # fit on a y of scalars, which it refuses with a ValueError by design (issue
 # 26: "a Y of scalars" gets a clear error). These checks therefore stop at
@@ -94,18 +108,22 @@ def _check_name(check):
 
 def _cases():
     fast_ensemble = {**FAST, "ensemble_size": "auto"}
-    for estimator in [RNNRegressor(**FAST), RNNClassifier(**FAST),
-                      RNNRegressor(**fast_ensemble),
+    # The one-network regressor trains to the end (the ensemble takes the
+    # 'auto' early stopping's path): with 30 epochs, a tail of 20 rows is
+    # too noisy a judge of check_regressors_train's one-feature signal.
+    for estimator in [RNNRegressor(**FAST, early_stopping=False),
+                      RNNClassifier(**FAST), RNNRegressor(**fast_ensemble),
                       RNNClassifier(**fast_ensemble)]:
         yield from estimator_checks_generator(
             estimator, expected_failed_checks=EXPECTED_FAILED_CHECKS, mark="xfail")
     yield from estimator_checks_generator(
         RNNSeq2Seq(hidden_size=8, max_iter=3, batch_size=16, random_state=0),
         expected_failed_checks=SEQ2SEQ_EXPECTED_FAILED_CHECKS, mark="xfail")
-    for estimator in [RNNRegressor(random_state=0), RNNClassifier(random_state=0)]:
+    for estimator, expected in [
+            (RNNRegressor(random_state=0), DEFAULT_REGRESSOR_EXPECTED_FAILED_CHECKS),
+            (RNNClassifier(random_state=0), EXPECTED_FAILED_CHECKS)]:
         for case in estimator_checks_generator(
-                estimator, expected_failed_checks=EXPECTED_FAILED_CHECKS,
-                mark="xfail"):
+                estimator, expected_failed_checks=expected, mark="xfail"):
             # An expected failure comes as a pytest.param.
             _, check = getattr(case, "values", case)
             if _check_name(check) in LEARNING_CHECKS:

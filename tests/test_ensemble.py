@@ -24,7 +24,11 @@ from sklearn_rnn import (
     save_model,
 )
 from sklearn_rnn._module import NetworkEnsemble, RecurrentNetwork
-from sklearn_rnn._plan import ENSEMBLE_MAX_STEPS, ENSEMBLE_MEMBERS
+from sklearn_rnn._plan import (
+    ENSEMBLE_MAX_STEPS,
+    ENSEMBLE_MEMBERS,
+    REGRESSION_EARLY_STOPPING_MIN_ROWS,
+)
 from sklearn_rnn._threads import convolution_work
 
 SMALL = fast_params(hidden_size=4, max_iter=3, average_weights=False,
@@ -76,6 +80,20 @@ def test_auto_is_one_network_with_early_stopping():
     clf = RNNClassifier(**SMALL, ensemble_size=2).fit(X, y, X_val=X[:6],
                                                        y_val=y[:6])
     assert clf.ensemble_size_ == 2 and len(clf.validation_loss_curve_) == 3
+
+
+def test_auto_keeps_the_ensemble_of_a_regression_on_rows_that_stops_early():
+    # Not windows of a series: each member stops on the same tail, and the
+    # ensemble is kept (within the step limit), as without early stopping.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(REGRESSION_EARLY_STOPPING_MIN_ROWS, 8, 1))
+    reg = RNNRegressor(**SMALL).fit(X, rng.normal(size=len(X)))
+    assert reg.early_stopping_ and reg.ensemble_size_ == ENSEMBLE_MEMBERS
+    assert len(reg.validation_loss_curve_) == reg.n_iter_
+    # With X_val, one network, as for the classifier.
+    reg = RNNRegressor(**SMALL).fit(X, X[:, 0, 0], X_val=X[:6],
+                                    y_val=X[:6, 0, 0])
+    assert reg.early_stopping_ and reg.ensemble_size_ == 1
 
 
 def test_auto_is_one_network_for_partial_fit_and_explicit_sizes_hold():
