@@ -77,7 +77,7 @@ plt.show()
 # Reading backwards solves this task for every cell (R² about 0.99): the
 # backward direction's final state has just seen ``x[0]``. Reading forwards,
 # within 20 epochs every cell carries the first value along only in part
-# (R² 0.62-0.70, unevenly across folds, hence the error bars), well above the
+# (R² 0.61-0.72, unevenly across folds, hence the error bars), well above the
 # 0.2 that the last step alone explains (0.25 / 1.25) and well below the
 # backward reading. Other tasks rank the cells differently (on the image rows of
 # :ref:`sphx_glr_auto_examples_plot_digits_rows.py` an LSTM works well, and
