@@ -136,12 +136,13 @@ default='adam'
         most 20,000 time steps in all (sequences x steps, e.g. 80 sequences
         of 250 steps), where a fit is cheap, and 1 otherwise, in
         ``partial_fit`` and with early stopping on windows of a series,
-        on ``X_val`` or in a classifier (on windows three networks
-        forecast no better than one on the benchmark, docs: "Getting a
-        good model"); a regressor's other rows keep the ensemble when they
-        stop early (on the members' mean validation loss). The training history's
-        losses are the members' mean (``clip_grad_norm`` clips the norm of
-        all members' gradients together); in training steps, the ``y_pred``
+        on ``X_val``, in a classifier or for one output per step (on
+        windows three networks forecast no better than one on the
+        benchmark, docs: "Getting a good model"); a regressor's other rows
+        keep the ensemble when they stop early (on the members' mean
+        validation loss). The training history's losses are the members'
+        mean (``clip_grad_norm`` clips the norm of all members' gradients
+        together); in training steps, the ``y_pred``
         that skorch callbacks receive has a leading axis of members. The
         choice is ``ensemble_size_``.
     early_stopping : bool or 'auto', default='auto'

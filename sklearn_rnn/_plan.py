@@ -191,7 +191,7 @@ def is_regression_on_rows(regression, sequence_output, series_windows,
 
 
 def choose_early_stopping(early_stopping, series_windows, incremental,
-                          has_X_val, n_samples, regression_on_rows=False):
+                          has_X_val, n_samples, regression_on_rows):
     """``early_stopping_``: with 'auto', on with ``X_val``, on at least
     ``EARLY_STOPPING_MIN_WINDOWS`` windows of a series and on a regression's
     rows from ``REGRESSION_EARLY_STOPPING_MIN_ROWS`` rows (see
@@ -218,18 +218,18 @@ def choose_average_weights(average_weights, incremental, early_stopping):
 
 
 def choose_ensemble_size(ensemble_size, incremental, early_stopping,
-                         n_valid_steps, regression_on_rows=False):
+                         n_valid_steps, regression_on_rows):
     """``ensemble_size_``: with 'auto', ``ENSEMBLE_MEMBERS`` networks when
     the training sequences hold at most ``ENSEMBLE_MAX_STEPS`` valid time
     steps in all, else one; one for ``partial_fit``, whose first batch says
-    nothing of the data's size, and with early stopping on windows of a
-    series, on ``X_val`` or in a classifier, where three networks measured
-    no better than one on the forecast benchmark (MASE 0.648 -> 0.665
-    recursive, 0.729 -> 0.728 direct) for three times the fit. A regression
-    on rows (:func:`is_regression_on_rows`) that stops early keeps the
-    ensemble (stopped on the members' mean validation loss): the average of three
-    scored R^2 0.188 against one's 0.128 on Covid3Month (seeds 0-1) and
-    fitted less noise on the noisy sets of
+    nothing of the data's size, and with early stopping (windows of a
+    series, ``X_val``, a classifier, one output per step), where three
+    networks measured no better than one on the forecast benchmark (MASE
+    0.648 -> 0.665 recursive, 0.729 -> 0.728 direct) for three times the
+    fit. A regression on rows (:func:`is_regression_on_rows`) that stops
+    early keeps the ensemble (stopped on the members' mean validation
+    loss): the average of three scored R^2 0.188 against one's 0.128 on
+    Covid3Month (seeds 0-1) and fitted less noise on the noisy sets of
     benchmarks/results/round7-noisy-regression.md."""
     if ensemble_size != "auto":
         return int(ensemble_size)
@@ -337,7 +337,8 @@ def check_plan(params, plan, summary):
             "average_weights=True cannot be combined with early stopping, "
             "which keeps the weights of the best validation epoch; set "
             "early_stopping=False to average the weights (early_stopping="
-            "'auto' turns it on for windows of a series and with X_val)."
+            "'auto' turns it on with X_val, on 100 or more windows of a series "
+            "and on a regressor's 100 or more other rows)."
         )
     instance_norm = params.get("instance_norm")
     if (plan.architecture is not None and instance_norm not in (None, "auto")
@@ -350,7 +351,7 @@ def check_plan(params, plan, summary):
 
 # -------------------------------------------------------------- the plan
 def plan_fit(params, summary, *, new_network, incremental, has_X_val,
-             sequence_output, regression=False):
+             sequence_output, regression):
     """The fit plan for ``params`` (``get_params()``) on data ``summary``.
 
     The order is the rules' dependencies: early stopping first (the
