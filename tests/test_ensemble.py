@@ -6,8 +6,8 @@ like one network."""
 import copy
 import os
 import pickle
-import signal
-import time
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -259,29 +259,57 @@ def test_members_with_dropout_train_in_turn(two_threads):
     assert_allclose(first.predict_proba(X), again.predict_proba(X), rtol=0, atol=0)
 
 
+# Run in a fresh interpreter: forked from a test worker, the child would also
+# inherit whatever threads earlier tests left there (dask's, pytest-xdist's),
+# which is not what this test is about.
+_FORK_AFTER_A_FIT = """
+import os, signal, sys, time, traceback
+import numpy as np
+import torch
+from sklearn_rnn import RNNClassifier
+
+params = {params!r}
+torch.set_num_threads(2)
+rng = np.random.RandomState(0)
+X = rng.normal(size=(24, 12, 2))
+y = (X[:, :, 0].mean(axis=1) > 0).astype(int)
+RNNClassifier(**params).fit(X, y)  # the parent's pool exists
+read, write = os.pipe()
+pid = os.fork()
+if pid == 0:  # the child
+    try:
+        torch.set_num_threads(2)
+        clf = RNNClassifier(**params).fit(X, y)
+        os.write(write, f"lanes={{clf.net_._member_lanes}}".encode())
+    except BaseException:
+        os.write(write, traceback.format_exc().encode()[-4000:])
+    finally:
+        os._exit(0)
+os.close(write)
+for _ in range(600):
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        break
+    time.sleep(0.1)
+else:  # a child waiting on the parent's threads hangs
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    print("the child's fit did not finish in 60 s")
+    sys.exit(0)
+print(os.read(read, 4096).decode(errors="replace"))
+print("exit status", status)
+"""
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
-def test_a_forked_child_trains_members_in_its_own_pool(two_threads):
+def test_a_forked_child_trains_members_in_its_own_pool():
     # A process pool's worker forked after a fit inherits the thread pool
     # object but none of its threads: it must not wait on them.
-    X, y, _ = _data()
-    RNNClassifier(**SMALL).fit(X, y)  # the parent's pool exists
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child
-        try:
-            torch.set_num_threads(2)
-            clf = RNNClassifier(**SMALL).fit(X, y)
-            os.write(write, bytes([clf.net_._member_lanes]))
-        finally:
-            os._exit(0)
-    os.close(write)
-    for _ in range(600):  # a child waiting on the parent's threads hangs
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            break
-        time.sleep(0.1)
-    else:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        pytest.fail("the forked child's fit did not finish in 60 s")
-    assert os.read(read, 1) == bytes([2]) and status == 0
+    env = {**os.environ, "OMP_NUM_THREADS": "2"}
+    done = subprocess.run(
+        [sys.executable, "-c", _FORK_AFTER_A_FIT.format(params=SMALL)],
+        capture_output=True, text=True, timeout=300, env=env,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert done.stdout.split("\n")[:2] == ["lanes=2", "exit status 0"], (
+        done.stdout + done.stderr[-4000:])
