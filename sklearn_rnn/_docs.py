@@ -136,8 +136,9 @@ default='adam'
         most 20,000 time steps in all (sequences x steps, e.g. 80 sequences
         of 250 steps), where a fit is cheap, and 1 otherwise, in
         ``partial_fit`` and with early stopping on windows of a series,
-        on ``X_val``, in a classifier or for one output per step (on
-        windows three networks forecast no better than one on the
+        on ``X_val``, in a classifier or for one output per step, and for
+        the windows of a direct forecast (several steps per window) of any
+        size (on windows three networks forecast no better than one on the
         benchmark, docs: "Getting a good model"); a regressor's other rows
         keep the ensemble when they stop early (on the members' mean
         validation loss). The training history's losses are the members'

@@ -228,8 +228,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         if found is None:
             return None
         # The series' starts: where stacked series validate their tails.
-        return SeriesWindows(*found, series_starts=find_series_starts(
-            batch.values, y, found))
+        return SeriesWindows(
+            *found, series_starts=find_series_starts(batch.values, y, found),
+            horizon=y.shape[1] if y.ndim == 2 else 1)
 
     def _sequence_output(self):
         return bool(self.return_sequences)

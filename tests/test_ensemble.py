@@ -25,6 +25,7 @@ from sklearn_rnn import (
 )
 from sklearn_rnn._module import NetworkEnsemble, RecurrentNetwork
 from sklearn_rnn._plan import (
+    EARLY_STOPPING_MIN_WINDOWS,
     ENSEMBLE_MAX_STEPS,
     ENSEMBLE_MEMBERS,
     REGRESSION_EARLY_STOPPING_MIN_ROWS,
@@ -80,6 +81,26 @@ def test_auto_is_one_network_with_early_stopping():
     clf = RNNClassifier(**SMALL, ensemble_size=2).fit(X, y, X_val=X[:6],
                                                        y_val=y[:6])
     assert clf.ensemble_size_ == 2 and len(clf.validation_loss_curve_) == 3
+
+
+def test_auto_is_one_network_for_a_direct_forecasts_windows():
+    # Below the early-stopping threshold, one-step windows of a series keep
+    # the ensemble (a recursive forecast compounds their errors); windows
+    # whose targets are several steps (a direct forecast) are one network.
+    series = np.sin(np.arange(60) * 0.3)
+    X, y = make_windows(series, 10)
+    assert len(X) < EARLY_STOPPING_MIN_WINDOWS
+    one_step = RNNRegressor(**SMALL).fit(X, y)
+    assert not one_step.early_stopping_ and one_step.ensemble_size_ == 3
+    X, Y = make_windows(series, 10, horizon=5)
+    direct = RNNRegressor(**SMALL).fit(X, Y)
+    assert not direct.early_stopping_ and direct.ensemble_size_ == 1
+    assert direct.instance_norm_feature_ == 0  # recognised as windows
+    # The same targets as rows of another problem (shuffled): the ensemble.
+    order = np.random.RandomState(0).permutation(len(X))
+    rows = RNNRegressor(**SMALL).fit(X, Y[order])
+    assert rows.instance_norm_feature_ is None and rows.ensemble_size_ == 3
+    assert RNNRegressor(**SMALL, ensemble_size=2).fit(X, Y).ensemble_size_ == 2
 
 
 def test_auto_keeps_the_ensemble_of_a_regression_on_rows_that_stops_early():
