@@ -429,13 +429,16 @@ when the training data hold at most 20,000 time steps and early stopping is
 off; ACSF1 and PLAID hold more and train one network, as the sine's windows
 do (early stopping): their rows equal round-3-defaults'; still the current
 defaults on the classification sets), `round-6-defaults` (the forecasting
-round: each window centred on its last value; the sine only) and
-`round-7-defaults` (the current regressor: early stopping on the last tenth
-of a regression's rows from 100 rows, the ensemble of three kept:
-Covid3Month R² 0.199 -> 0.187 in half the fit time; it kept held-out R²
-near 0 instead of -0.7 on noisy generated sets,
-benchmarks/results/round7-noisy-regression.md). The user guide's page
-"Getting a good model" reads these tables.
+round: each window centred on its last value; the sine only),
+`round-7-defaults` (early stopping on the last tenth of a regression's rows
+from 100 rows, the ensemble of three kept: Covid3Month R² 0.199 -> 0.187 in
+half the fit time; it kept held-out R² near 0 instead of -0.7 on noisy
+generated sets, benchmarks/results/round7-noisy-regression.md) and
+`round-8-defaults` (the current regressor: those with each network's
+output layer starting at zero, the training mean, on such rows:
+Covid3Month 0.187 -> 0.217; benchmarks/results/round8-zero-head.jsonl;
+Covid3Month only). The user guide's page "Getting a good model" reads these
+tables.
 
 ## What runs
 

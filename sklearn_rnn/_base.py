@@ -32,7 +32,7 @@ from skorch.helper import predefined_split
 from ._building import OPTIMIZERS, _seeded_global_rng  # noqa: F401 (re-exported)
 from ._compat import Interval, StrOptions, _check_sample_weight
 from ._fitted_state import FittedState, _to_cpu  # noqa: F401 (re-exported)
-from ._module import CELLS, POOLINGS
+from ._module import CELLS, POOLINGS, zero_output_layers
 from ._net import TailSplit, as_dataset
 from ._plan import DataSummary, check_fit_request, plan_fit
 from ._predicting import PREDICT_BATCH_SIZE, Predicting  # noqa: F401 (re-exported)
@@ -448,6 +448,8 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
         self._initialize(net, seed, device)
         if continuing:
             self._load_state(net, previous, optimizer=incremental)
+        elif plan.architecture.zero_output_layer:
+            zero_output_layers(net.module_)
 
         # torch's generator is process-wide: with dropout, training draws from
         # it, so fits running at once in threads would interleave their draws

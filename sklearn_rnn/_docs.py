@@ -161,7 +161,10 @@ default='adam'
         on; and for a regressor's other rows (one target per sequence)
         from 100 rows on: trained to the end, its networks fitted the noise
         of noisy targets (R² -0.66 to -1.0 on held-out rows, where
-        predicting the mean scores 0; docs "Getting a good model").
+        predicting the mean scores 0; docs "Getting a good model"). A
+        regression on such rows that stops early starts each network's
+        output layer at zero, the training mean, which early stopping can
+        keep where there is little to learn.
         Elsewhere it stays off: a tenth of a small training set (fewer
         than 10 rows) is too few to stop on, on a short series it would
         withhold the latest period from training (forecast benchmark:

@@ -435,6 +435,17 @@ def networks(module):
     return [module]
 
 
+def zero_output_layers(module):
+    """Set the output layer (the head's last linear layer) of every network
+    in ``module`` to zero, in place: each then predicts what a zero output
+    means, the training mean of standardised targets (see
+    ``_plan.choose_zero_output_layer``)."""
+    with torch.no_grad():
+        for network in networks(module):
+            network.head[-1].weight.zero_()
+            network.head[-1].bias.zero_()
+
+
 # The smallest per-sequence deviation of standardize_sequences, in units of
 # the feature's deviation over the training data (a flat sequence stays
 # finite; its log-deviation feature is log(1e-3)).

@@ -8,7 +8,8 @@ from _params import fast_params
 from numpy.testing import assert_allclose
 from skorch.callbacks import Callback
 
-from sklearn_rnn import RNNClassifier, RNNRegressor
+from sklearn_rnn import RNNClassifier, RNNRegressor, make_windows
+from sklearn_rnn._module import networks
 from sklearn_rnn._plan import REGRESSION_EARLY_STOPPING_MIN_ROWS
 
 # One network: these tests are not about ensembles (test_ensemble.py is).
@@ -271,6 +272,48 @@ def test_early_stopping_auto_leaves_classifiers_and_steps_alone():
     assert not RNNClassifier(**TINY).fit(X, np.arange(n) % 2).early_stopping_
     steps = RNNRegressor(**TINY, return_sequences=True).fit(X, X[:, :, 0])
     assert not steps.early_stopping_
+
+
+class _OutputLayerAtStart(Callback):
+    """Records whether every network's output layer is zero before the
+    first epoch."""
+
+    def on_train_begin(self, net, **kwargs):
+        self.zero = all(
+            not network.head[-1].weight.any() and not network.head[-1].bias.any()
+            for network in networks(net.module_))
+
+
+def _output_layer_starts_at_zero(estimator, X, y):
+    record = _OutputLayerAtStart()
+    estimator.set_params(callbacks=[record]).fit(X, y)
+    return record.zero
+
+
+def test_output_layer_starts_at_zero_for_a_regression_on_rows_that_stops_early():
+    # Then each network starts from the training mean, which early
+    # stopping can keep on rows with little to learn.
+    rng = np.random.RandomState(0)
+    n = REGRESSION_EARLY_STOPPING_MIN_ROWS
+    X, y = rng.normal(size=(n, 8, 1)), rng.normal(size=n) + 5
+    assert _output_layer_starts_at_zero(RNNRegressor(**TINY), X, y)
+    start = RNNRegressor(**TINY, learning_rate_init=1e-12).fit(X, y)
+    assert_allclose(start.predict(X), y.mean(), rtol=1e-6)
+    # Rows trained to the end, windows of a series (their zero is the naive
+    # forecast already), classifiers and one output per step: torch's
+    # initialisation.
+    assert not _output_layer_starts_at_zero(RNNRegressor(**TINY), X[:n - 1],
+                                            y[:n - 1])
+    windows, targets = make_windows(np.sin(np.arange(n + 20) * 0.3), 20)
+    assert not _output_layer_starts_at_zero(RNNRegressor(**TINY), windows,
+                                            targets)
+    assert not _output_layer_starts_at_zero(RNNClassifier(**TINY), X,
+                                            np.arange(n) % 2)
+    assert not _output_layer_starts_at_zero(
+        RNNRegressor(**TINY, return_sequences=True), X, X[:, :, 0])
+    # Early stopping said by the user counts too.
+    assert _output_layer_starts_at_zero(
+        RNNRegressor(**TINY, early_stopping=True), X[:20], y[:20])
 
 
 def test_average_weights_true_refuses_what_it_cannot_do():

@@ -114,7 +114,7 @@ def test_defaults_generalise_on_scikit_learns_regression_check_data():
     # check_regressors_train's generator (make_regression: one informative
     # feature of ten, noise 20) with 1,000 fresh rows to judge on: the
     # default early stopping on the tail of the 200 training rows scores
-    # R² 0.73 there (0.56 trained to the end, RidgeCV 0.78). It replaces
+    # R² 0.75 there (0.56 trained to the end, RidgeCV 0.78). It replaces
     # that check's training-set score for the defaults (test_common.py).
     from sklearn.datasets import make_regression
 
