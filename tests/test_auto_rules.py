@@ -10,7 +10,11 @@ from skorch.callbacks import Callback
 
 from sklearn_rnn import RNNClassifier, RNNRegressor, make_windows
 from sklearn_rnn._module import networks
-from sklearn_rnn._plan import REGRESSION_EARLY_STOPPING_MIN_ROWS
+from sklearn_rnn._plan import (
+    REGRESSION_EARLY_STOPPING_MIN_ROWS,
+    choose_ensemble_size,
+    choose_zero_output_layer,
+)
 
 # One network: these tests are not about ensembles (test_ensemble.py is).
 TINY = fast_params(hidden_size=4, max_iter=1)
@@ -288,6 +292,20 @@ def _output_layer_starts_at_zero(estimator, X, y):
     record = _OutputLayerAtStart()
     estimator.set_params(callbacks=[record]).fit(X, y)
     return record.zero
+
+
+def test_zero_output_layer_and_ensemble_rules_as_functions():
+    # regression on rows x early stopping: zero only for both.
+    assert choose_zero_output_layer(True, True)
+    assert not choose_zero_output_layer(True, False)
+    assert not choose_zero_output_layer(False, True)
+    # A direct forecast's windows: one network, also without early
+    # stopping; an explicit size holds.
+    args = dict(incremental=False, early_stopping=False, n_valid_steps=500,
+                regression_on_rows=False)
+    assert choose_ensemble_size("auto", **args, direct_windows=True) == 1
+    assert choose_ensemble_size("auto", **args, direct_windows=False) == 3
+    assert choose_ensemble_size(2, **args, direct_windows=True) == 2
 
 
 def test_output_layer_starts_at_zero_for_a_regression_on_rows_that_stops_early():
