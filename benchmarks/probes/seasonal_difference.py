@@ -22,13 +22,12 @@ Each row records ``differenced`` (whether the series was differenced) and
 applied to the rows afterwards).
 """
 
+import functools
 import sys
 
 import numpy as np
 
-from benchmarks import _suite as S
 from benchmarks import forecast as F
-from sklearn_rnn import RNNRegressor, make_windows, recursive_forecast
 
 # Differenced training windows below which the series is left as it is.
 MIN_WINDOWS = 10
@@ -71,35 +70,23 @@ def _differenced(series, train, h):
     return d
 
 
-def run_ours(series, train, h, seed, overrides):
+def _run_differenced(runner, series, train, h, seed, overrides):
+    """The benchmark's own ``runner`` on the seasonal differences of
+    ``train``, its forecast rebuilt in levels; on ``train`` itself where
+    the series is not differenced."""
     d = _differenced(series, train, h)
     if d is None:
-        seconds, forecast, extra = F.run_ours(series, train, h, seed, overrides)
+        seconds, forecast, extra = runner(series, train, h, seed, overrides)
         return seconds, forecast, {**extra, "differenced": False}
-    strength = seasonal_strength(train, series.season)
-    X, y = make_windows(d, series.window)
-    est = RNNRegressor(**S.estimator_params(RNNRegressor, overrides, seed))
-    seconds, _ = S.timed(est.fit, X, y)
-    dhat = recursive_forecast(est, d[-series.window:], h)
+    seconds, dhat, extra = runner(series, d, h, seed, overrides)
     forecast = undifference(train, dhat, series.season)
-    return seconds, forecast, {"epochs": est.n_iter_, "differenced": True,
-                               "seasonal_strength": strength}
+    return seconds, forecast, {
+        **extra, "differenced": True,
+        "seasonal_strength": seasonal_strength(train, series.season)}
 
 
-def run_ours_direct(series, train, h, seed, overrides):
-    d = _differenced(series, train, h)
-    if d is None:
-        seconds, forecast, extra = F.run_ours_direct(series, train, h, seed,
-                                                     overrides)
-        return seconds, forecast, {**extra, "differenced": False}
-    strength = seasonal_strength(train, series.season)
-    X, Y = make_windows(d, series.window, horizon=h)
-    est = RNNRegressor(**S.estimator_params(RNNRegressor, overrides, seed))
-    seconds, _ = S.timed(est.fit, X, Y)
-    dhat = est.predict(d[-series.window:][None, :])[0]
-    forecast = undifference(train, dhat, series.season)
-    return seconds, forecast, {"epochs": est.n_iter_, "differenced": True,
-                               "seasonal_strength": strength}
+run_ours = functools.partial(_run_differenced, F.run_ours)
+run_ours_direct = functools.partial(_run_differenced, F.run_ours_direct)
 
 
 def main(argv=None):
