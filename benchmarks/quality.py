@@ -434,11 +434,14 @@ round: each window centred on its last value; the sine only),
 from 100 rows, the ensemble of three kept: Covid3Month R² 0.199 -> 0.187 in
 half the fit time; it kept held-out R² near 0 instead of -0.7 on noisy
 generated sets, benchmarks/results/round7-noisy-regression.md) and
-`round-8-defaults` (the current regressor: those with each network's
-output layer starting at zero, the training mean, on such rows:
-Covid3Month 0.187 -> 0.217; benchmarks/results/round8-zero-head.jsonl;
-Covid3Month only). The user guide's page "Getting a good model" reads these
-tables.
+`round-8-defaults` (those with each network's output layer starting at
+zero, the training mean, on such rows: Covid3Month 0.187 -> 0.217;
+benchmarks/results/round8-zero-head.jsonl; Covid3Month only) and
+`round-9-defaults` (the current regressor: those with a validation tail of
+at least 30 rows on such rows, `validation_fraction='auto'`: 30 of
+Covid3Month's 140 where a tenth was 14; 0.217 -> 0.236;
+benchmarks/results/round9-validation-rows.md; Covid3Month only). The user
+guide's page "Getting a good model" reads these tables.
 
 ## What runs
 

@@ -99,7 +99,8 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
         "ensemble_size": [StrOptions({"auto"}), Interval(Integral, 1, None,
                                                          closed="left")],
         "early_stopping": [StrOptions({"auto"}), "boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "validation_fraction": [StrOptions({"auto"}),
+                                Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [StrOptions({"auto"}),
                              Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -143,7 +144,7 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
         average_weights="auto",
         ensemble_size="auto",
         early_stopping="auto",
-        validation_fraction=0.1,
+        validation_fraction="auto",
         n_iter_no_change="auto",
         tol=1e-4,
         shuffle=True,
@@ -442,7 +443,7 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
         elif by_series:
             # Stacked windows of several series: the tail of every series.
             net.set_params(train_split=TailSplit(
-                float(self.validation_fraction), windows.series_starts))
+                float(self.validation_fraction_), windows.series_starts))
         dataset = as_dataset(batch, target, sample_weight, device=device,
                              sequence_targets=sequence_targets)
         self._initialize(net, seed, device)
@@ -460,7 +461,7 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
         else:
             self._train(net, dataset, incremental)
         if validation is not None or by_series:
-            net.train_split = TailSplit(float(self.validation_fraction))
+            net.train_split = TailSplit(float(self.validation_fraction_))
         # Predict-ready: _forward never toggles the mode, so concurrent
         # predicts cannot switch dropout back on under one another.
         net.module_.eval()
@@ -498,6 +499,7 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
             self._set_architecture_plan(architecture)
         training = plan.training
         self.early_stopping_ = training.early_stopping
+        self.validation_fraction_ = training.validation_fraction
         self.average_weights_ = training.average_weights
         self.batch_size_ = training.batch_size
         self.n_iter_no_change_ = training.n_iter_no_change

@@ -229,8 +229,8 @@ class NetBuilding:
             batch_size=int(self._plan_value("batch_size")),
             iterator_train__shuffle=self.shuffle,
             iterator_train__seed=seed,
-            train_split=TailSplit(float(self.validation_fraction)) if has_validation
-            else None,
+            train_split=(TailSplit(float(self._plan_value("validation_fraction")))
+                         if has_validation else None),
             callbacks=callbacks,
             # skorch's default epoch table, replaced by name.
             callbacks__print_log=EpochTable(),

@@ -105,7 +105,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         average_weights="auto",
         ensemble_size="auto",
         early_stopping="auto",
-        validation_fraction=0.1,
+        validation_fraction="auto",
         n_iter_no_change="auto",
         tol=1e-4,
         shuffle=True,

@@ -57,11 +57,14 @@ from ._state_checks import (
 __all__ = ["save_model", "load_model"]
 
 FORMAT_NAME = "sklearn-rnn-model"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 # The versions this code reads (it writes FORMAT_VERSION). Version 2 added
 # RNNRegressor's instance_norm_center; a version-1 file's windows were
-# centred on their mean (_upgrade_version_1).
-SUPPORTED_VERSIONS = (1, 2)
+# centred on their mean (_upgrade_version_1). Version 3 added the fitted
+# validation_fraction_ (validation_fraction='auto'); an older file's
+# validation_fraction was a number, the one it trained with
+# (_upgrade_version_2).
+SUPPORTED_VERSIONS = (1, 2, 3)
 _METADATA = "metadata.json"
 _WEIGHTS = "weights.safetensors"
 _HISTORY = "history.json"
@@ -664,6 +667,8 @@ def _new_estimator(metadata, budget):
         raise InvalidModel("params and fitted must be objects")
     if metadata["format_version"] == 1:
         _upgrade_version_1(cls, params, fitted)
+    if metadata["format_version"] <= 2:
+        _upgrade_version_2(cls, params, fitted)
     names = set(cls().get_params(deep=False))
     if set(params) != names:
         unknown, missing = sorted(set(params) - names), sorted(names - set(params))
@@ -710,6 +715,16 @@ def _upgrade_version_1(cls, params, fitted):
     architecture = fitted.get("_architecture_")
     if isinstance(architecture, dict) and "instance_norm_center" not in architecture:
         architecture["instance_norm_center"] = "mean"
+
+
+def _upgrade_version_2(cls, params, fitted):
+    """Before version 3 the estimators' ``validation_fraction`` had no
+    'auto': the stored number is the share a fit held out, the fitted
+    ``validation_fraction_`` of today (checked as every attribute next).
+    RNNSeq2Seq has no fit plan and no such attribute."""
+    if cls.__name__ == "RNNSeq2Seq" or "validation_fraction_" in fitted:
+        return
+    fitted["validation_fraction_"] = params.get("validation_fraction")
 
 
 def _tensor_layout(estimator, metadata, budget):

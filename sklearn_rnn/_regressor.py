@@ -161,7 +161,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         average_weights="auto",
         ensemble_size="auto",
         early_stopping="auto",
-        validation_fraction=0.1,
+        validation_fraction="auto",
         n_iter_no_change="auto",
         tol=1e-4,
         shuffle=True,

@@ -23,7 +23,7 @@ estimator as it was.
 
 import contextlib
 import copy
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -327,10 +327,11 @@ class RNNSeq2Seq(FittedState, BaseEstimator):
             "nonlinearity", "conv_kernel_size", "embedding_dim",
             "vocabulary_size", "max_iter", "learning_rate_init",
             "learning_rate", "momentum", "alpha", "clip_grad_norm",
-            "validation_fraction", "tol", "shuffle", "scale_inputs",
+            "tol", "shuffle", "scale_inputs",
             "random_state", "verbose", "warm_start", "device", "callbacks")},
         # No 'auto' rules here (but max_output_length's), and the optimiser
         # is one of the names.
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "attention": [StrOptions({"luong", "bahdanau"})],
         "max_output_length": [StrOptions({"auto"}),
                               Interval(Integral, 1, MAX_OUTPUT_LENGTH,

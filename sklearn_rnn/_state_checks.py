@@ -97,6 +97,12 @@ def real(*, allow_nan=False):
     return check
 
 
+def fraction(name, value):
+    real()(name, value)
+    if not 0 < value < 1:
+        _fail(name, f"must be between 0 and 1 (excluded), got {value!r}")
+
+
 def optional(check):
     def wrapped(name, value):
         if value is not None:
@@ -210,6 +216,7 @@ BASE_ATTRIBUTES = {
     "conv_batch_norm_": (True, boolean),
     "standardize_sequences_": (True, boolean),
     "early_stopping_": (True, boolean),
+    "validation_fraction_": (True, fraction),
     "average_weights_": (True, boolean),
     "ensemble_size_": (True, integer(1, PARAMETER_CAPS["ensemble_size"])),
     "batch_size_": (True, integer(1, PARAMETER_CAPS["batch_size"])),

@@ -13,6 +13,7 @@ from sklearn_rnn._module import networks
 from sklearn_rnn._plan import (
     REGRESSION_EARLY_STOPPING_MIN_ROWS,
     choose_ensemble_size,
+    choose_validation_fraction,
     choose_zero_output_layer,
 )
 
@@ -276,6 +277,43 @@ def test_early_stopping_auto_leaves_classifiers_and_steps_alone():
     assert not RNNClassifier(**TINY).fit(X, np.arange(n) % 2).early_stopping_
     steps = RNNRegressor(**TINY, return_sequences=True).fit(X, X[:, :, 0])
     assert not steps.early_stopping_
+
+
+@pytest.mark.parametrize("n, expected", [(20, 0.3), (100, 0.3), (150, 0.2),
+                                         (300, 0.1), (1000, 0.1)])
+def test_validation_tail_of_a_regression_on_rows_holds_at_least_30_rows(
+        n, expected):
+    # A tenth, at least 30 rows, at most 30 %.
+    assert choose_validation_fraction("auto", True, n) == pytest.approx(expected)
+    # Windows of a series and classifiers keep the tenth; a number holds.
+    assert choose_validation_fraction("auto", False, n) == 0.1
+    assert choose_validation_fraction(0.25, True, n) == 0.25
+
+
+class _SplitSizes(Callback):
+    """Records how many rows an epoch trains and validates on."""
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None,
+                       **kwargs):
+        self.sizes = (len(dataset_train), len(dataset_valid))
+
+
+def test_validation_fraction_auto_in_a_fit():
+    rng = np.random.RandomState(0)
+    n = REGRESSION_EARLY_STOPPING_MIN_ROWS
+    X, y = rng.normal(size=(n, 8, 1)), rng.normal(size=n)
+    sizes = _SplitSizes()
+    reg = RNNRegressor(**TINY, callbacks=[sizes]).fit(X, y)
+    assert reg.early_stopping_ and reg.validation_fraction_ == pytest.approx(0.3)
+    # The tail the net held out is that share: 30 of the 100 rows.
+    assert sizes.sizes == (70, 30)
+    assert RNNRegressor(**TINY, validation_fraction=0.2).fit(
+        X, y).validation_fraction_ == 0.2
+    clf = RNNClassifier(**TINY, early_stopping=True).fit(X, np.arange(n) % 2)
+    assert clf.validation_fraction_ == 0.1
+    windows, targets = make_windows(np.sin(np.arange(n + 20) * 0.3), 20)
+    forecaster = RNNRegressor(**TINY, early_stopping=True).fit(windows, targets)
+    assert forecaster.validation_fraction_ == 0.1
 
 
 class _OutputLayerAtStart(Callback):

@@ -401,8 +401,38 @@ def test_a_version_1_regressor_file_loads_with_windows_centred_on_their_mean():
         meta["format_version"] = 1
         del meta["params"]["instance_norm_center"]
         del meta["fitted"]["_architecture_"]["instance_norm_center"]
+        meta["params"]["validation_fraction"] = 0.1
+        del meta["fitted"]["validation_fraction_"]
 
     data = craft(file_members(reg), metadata=as_version_1)
     loaded = load_model(io.BytesIO(data))
     assert loaded.instance_norm_center == "mean"
+    assert loaded.validation_fraction_ == 0.1
     np.testing.assert_array_equal(loaded.predict(X), reg.predict(X))
+
+
+@pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
+def test_a_version_2_file_loads_with_the_tail_it_was_fitted_with(Estimator, data):
+    """Before version 3 validation_fraction was a number and there was no
+    validation_fraction_: the number is what the fit held out."""
+    from _model_files import craft, file_members
+
+    X, y, labels = data
+    y = y if Estimator is RNNRegressor else labels
+    model = Estimator(**FAST, early_stopping=True).fit(X, y)
+
+    def as_version_2(meta, fraction=0.25):
+        meta["format_version"] = 2
+        meta["params"]["validation_fraction"] = fraction
+        del meta["fitted"]["validation_fraction_"]
+
+    loaded = load_model(io.BytesIO(craft(file_members(model),
+                                         metadata=as_version_2)))
+    assert loaded.validation_fraction == loaded.validation_fraction_ == 0.25
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    # A version-2 file could not say 'auto'; a version-3 one must hold the
+    # attribute.
+    for doctor in (lambda meta: as_version_2(meta, "auto"),
+                   lambda meta: meta["fitted"].pop("validation_fraction_")):
+        with pytest.raises(ValueError, match="validation_fraction_"):
+            load_model(io.BytesIO(craft(file_members(model), metadata=doctor)))

@@ -80,7 +80,8 @@ def test_early_stopping_restores_the_best_epochs_weights(series):
     assert _same_weights(current, snapshots.states[best - 1])
     assert not _same_weights(current, snapshots.states[-1])
     # The kept model scores as the best epoch did on the validation tail.
-    X_val, y_val = _tail(X, 0.1), _tail(y, 0.1)
+    fraction = reg.validation_fraction_
+    X_val, y_val = _tail(X, fraction), _tail(y, fraction)
     y_pred = reg.predict(X_val)
     scaled_mse = np.mean(((y_pred - y_val) / reg._target_scale) ** 2)
     assert scaled_mse == pytest.approx(min(reg.validation_loss_curve_), rel=1e-4)
