@@ -165,7 +165,10 @@ default='adam'
         regression on such rows that stops early starts each network's
         output layer at zero, the training mean, which early stopping can
         keep where there is little to learn, and holds out at least 30
-        rows (``validation_fraction='auto'``).
+        rows (``validation_fraction='auto'``). One-step windows of a series
+        that stop early start the same way: centred on a window's last
+        value (``instance_norm='auto'``), a zero output is the naive
+        forecast (forecast benchmark: recursive MASE ratio 0.767 -> 0.738).
         Elsewhere it stays off: a tenth of a small training set (fewer
         than 10 rows) is too few to stop on, on a short series it would
         withhold the latest period from training (forecast benchmark:

@@ -11,6 +11,7 @@ from skorch.callbacks import Callback
 from sklearn_rnn import RNNClassifier, RNNRegressor, make_windows
 from sklearn_rnn._module import networks
 from sklearn_rnn._plan import (
+    EARLY_STOPPING_MIN_WINDOWS,
     REGRESSION_EARLY_STOPPING_MIN_ROWS,
     choose_ensemble_size,
     choose_validation_fraction,
@@ -333,10 +334,13 @@ def _output_layer_starts_at_zero(estimator, X, y):
 
 
 def test_zero_output_layer_and_ensemble_rules_as_functions():
-    # regression on rows x early stopping: zero only for both.
+    # (regression on rows or one-step windows) x early stopping: zero only
+    # for a fit that stops early on one of them.
     assert choose_zero_output_layer(True, True)
     assert not choose_zero_output_layer(True, False)
     assert not choose_zero_output_layer(False, True)
+    assert choose_zero_output_layer(False, True, one_step_windows=True)
+    assert not choose_zero_output_layer(False, False, one_step_windows=True)
     # A direct forecast's windows: one network, also without early
     # stopping; an explicit size holds.
     args = dict(incremental=False, early_stopping=False, n_valid_steps=500,
@@ -355,14 +359,10 @@ def test_output_layer_starts_at_zero_for_a_regression_on_rows_that_stops_early()
     assert _output_layer_starts_at_zero(RNNRegressor(**TINY), X, y)
     start = RNNRegressor(**TINY, learning_rate_init=1e-12).fit(X, y)
     assert_allclose(start.predict(X), y.mean(), rtol=1e-6)
-    # Rows trained to the end, windows of a series (their zero is the naive
-    # forecast already), classifiers and one output per step: torch's
+    # Rows trained to the end, classifiers and one output per step: torch's
     # initialisation.
     assert not _output_layer_starts_at_zero(RNNRegressor(**TINY), X[:n - 1],
                                             y[:n - 1])
-    windows, targets = make_windows(np.sin(np.arange(n + 20) * 0.3), 20)
-    assert not _output_layer_starts_at_zero(RNNRegressor(**TINY), windows,
-                                            targets)
     assert not _output_layer_starts_at_zero(RNNClassifier(**TINY), X,
                                             np.arange(n) % 2)
     assert not _output_layer_starts_at_zero(
@@ -370,6 +370,27 @@ def test_output_layer_starts_at_zero_for_a_regression_on_rows_that_stops_early()
     # Early stopping said by the user counts too.
     assert _output_layer_starts_at_zero(
         RNNRegressor(**TINY, early_stopping=True), X[:20], y[:20])
+
+
+def test_output_layer_starts_at_zero_on_one_step_windows_that_stop_early():
+    # Centred on its last value (instance_norm='auto'), a window's zero
+    # output is the naive forecast: the network starts from "no change".
+    n = EARLY_STOPPING_MIN_WINDOWS
+    series = 3 * np.sin(np.arange(n + 30) * 0.3) + np.arange(n + 30) * 0.05
+    windows, targets = make_windows(series[:n + 20], 20)
+    assert _output_layer_starts_at_zero(RNNRegressor(**TINY), windows, targets)
+    start = RNNRegressor(**TINY, learning_rate_init=1e-12).fit(windows, targets)
+    assert start.early_stopping_
+    assert_allclose(start.predict(windows), windows[:, -1], rtol=1e-5,
+                    atol=1e-5)
+    # Fewer windows train to the end, and a direct forecast's windows
+    # (several steps ahead) stop early: both keep torch's initialisation.
+    assert not _output_layer_starts_at_zero(RNNRegressor(**TINY),
+                                            windows[:n - 1], targets[:n - 1])
+    direct_X, direct_Y = make_windows(series, 20, horizon=5)
+    assert len(direct_X) >= n
+    assert not _output_layer_starts_at_zero(RNNRegressor(**TINY), direct_X,
+                                            direct_Y)
 
 
 def test_average_weights_true_refuses_what_it_cannot_do():
