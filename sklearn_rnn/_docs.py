@@ -166,9 +166,10 @@ default='adam'
         output layer at zero, the training mean, which early stopping can
         keep where there is little to learn, and holds out at least 30
         rows (``validation_fraction='auto'``). One-step windows of a series
-        that stop early start the same way: centred on a window's last
-        value (``instance_norm='auto'``), a zero output is the naive
-        forecast (forecast benchmark: recursive MASE ratio 0.767 -> 0.738).
+        that stop early start the same way when they are centred on their
+        last value (``instance_norm`` on, ``instance_norm_center='last'``):
+        a zero output is then the naive forecast (forecast benchmark:
+        recursive MASE ratio 0.767 -> 0.738).
         Elsewhere it stays off: a tenth of a small training set (fewer
         than 10 rows) is too few to stop on, on a short series it would
         withhold the latest period from training (forecast benchmark:

@@ -272,7 +272,7 @@ def choose_zero_output_layer(regression_on_rows, early_stopping,
     stops early on a regression's rows (:func:`is_regression_on_rows`) or
     on one-step windows of a series (``one_step_windows``: the targets
     continue the series one step ahead, what ``recursive_forecast`` rolls
-    forward).
+    forward) centred on their last value by instance normalisation.
 
     On rows, the targets are standardised, so a zero output layer predicts
     the training mean, and early stopping can keep a model close to it when
@@ -466,9 +466,14 @@ def plan_fit(params, summary, *, new_network, incremental, has_X_val,
                                 and summary.series_windows.horizon > 1)),
             zero_output_layer=choose_zero_output_layer(
                 regression_on_rows, early_stopping,
+                # Measured with the windows centred on their last value,
+                # where a zero output is the naive forecast.
                 one_step_windows=(regression and not sequence_output
                                   and summary.series_windows is not None
-                                  and summary.series_windows.horizon == 1)),
+                                  and summary.series_windows.horizon == 1
+                                  and feature is not None
+                                  and params.get("instance_norm_center")
+                                  == "last")),
         )
     validation_fraction = choose_validation_fraction(
         params["validation_fraction"], regression_on_rows, summary.n_samples)
