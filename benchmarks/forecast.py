@@ -22,6 +22,7 @@ geometric mean over series (and over a panel's series: one entry per panel)
 and by the worst ratio.
 """
 
+import functools
 import math
 import statistics
 import sys
@@ -663,6 +664,16 @@ def render(rows, metas, args):
         n_single=len(D.SERIES),
         floor=RATIO_FLOOR,
     )
+
+
+def main_with_wrapped_runners(wrapper, argv=None):
+    """The benchmark with the per-series RNN contenders (``ours``,
+    ``ours_direct``) run through ``wrapper(runner, series, train, h, seed,
+    overrides)``: a probe's way to transform the series around the
+    benchmark's own recipe (same arguments as :func:`main`)."""
+    RUNNERS["ours"] = functools.partial(wrapper, run_ours)
+    RUNNERS["ours_direct"] = functools.partial(wrapper, run_ours_direct)
+    return main(argv)
 
 
 def main(argv=None):

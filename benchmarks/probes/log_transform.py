@@ -22,7 +22,6 @@ RNN contenders ``ours`` and ``ours_direct`` change)::
 Each row records ``logged`` (whether the series was transformed).
 """
 
-import functools
 import sys
 
 import numpy as np
@@ -43,14 +42,8 @@ def _run_logged(runner, series, train, h, seed, overrides):
         **extra, "logged": True}
 
 
-run_ours = functools.partial(_run_logged, F.run_ours)
-run_ours_direct = functools.partial(_run_logged, F.run_ours_direct)
-
-
 def main(argv=None):
-    F.RUNNERS["ours"] = run_ours
-    F.RUNNERS["ours_direct"] = run_ours_direct
-    return F.main(argv)
+    return F.main_with_wrapped_runners(_run_logged, argv)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import numpy as np
 from scipy import stats
 from sklearn.metrics import r2_score
 
-from benchmarks.probes.noisy_regression import covid, make_set, ridge_on_flat
+from benchmarks.probes.noisy_regression import load_set, ridge_on_flat
 
 LEVELS = (0.5, 0.25, 0.1, 0.05)
 
@@ -36,11 +36,7 @@ def run(args):
 
     for spec in args.sets:
         for seed in args.seeds:
-            if spec == "covid":
-                X, y, X_test, y_test = covid()
-            else:
-                kind, snr, n = spec.split(":")
-                X, y, X_test, y_test = make_set(kind, float(snr), int(n), seed)
+            X, y, X_test, y_test = load_set(spec, seed)
             start = time.perf_counter()
             model = RNNRegressor(random_state=seed).fit(X, y)
             fit_s = time.perf_counter() - start

@@ -76,6 +76,15 @@ def covid():
     return (*load("train"), *load("test"))
 
 
+def load_set(spec, seed):
+    """``(X_train, y_train, X_test, y_test)`` of the set named ``spec``
+    (``KIND:SNR:N`` or ``covid``; ``seed`` draws a generated set)."""
+    if spec == "covid":
+        return covid()
+    kind, snr, n = spec.split(":")
+    return make_set(kind, float(snr), int(n), seed)
+
+
 def ridge_on_flat(X, y):
     """RidgeCV on the flattened, standardised sequences (the baseline)."""
     return make_pipeline(StandardScaler(), RidgeCV(
@@ -96,11 +105,7 @@ def run(args):
     params = {k: _value(v) for k, v in params.items()}
     for spec in args.sets:
         for seed in args.seeds:
-            if spec == "covid":
-                X, y, X_test, y_test = covid()
-            else:
-                kind, snr, n = spec.split(":")
-                X, y, X_test, y_test = make_set(kind, float(snr), int(n), seed)
+            X, y, X_test, y_test = load_set(spec, seed)
             ridge = ridge_on_flat(X, y)
             row = {"set": spec, "seed": seed, "config": args.config,
                    "params": params,

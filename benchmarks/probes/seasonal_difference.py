@@ -22,7 +22,6 @@ Each row records ``differenced`` (whether the series was differenced) and
 applied to the rows afterwards).
 """
 
-import functools
 import sys
 
 import numpy as np
@@ -85,14 +84,8 @@ def _run_differenced(runner, series, train, h, seed, overrides):
         "seasonal_strength": seasonal_strength(train, series.season)}
 
 
-run_ours = functools.partial(_run_differenced, F.run_ours)
-run_ours_direct = functools.partial(_run_differenced, F.run_ours_direct)
-
-
 def main(argv=None):
-    F.RUNNERS["ours"] = run_ours
-    F.RUNNERS["ours_direct"] = run_ours_direct
-    return F.main(argv)
+    return F.main_with_wrapped_runners(_run_differenced, argv)
 
 
 if __name__ == "__main__":
