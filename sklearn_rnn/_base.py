@@ -35,6 +35,7 @@ from ._fitted_state import FittedState, _to_cpu  # noqa: F401 (re-exported)
 from ._module import CELLS, POOLINGS, zero_output_layers
 from ._net import TailSplit, as_dataset
 from ._plan import DataSummary, check_fit_request, plan_fit
+from ._predictability import window_predictability
 from ._predicting import PREDICT_BATCH_SIZE, Predicting  # noqa: F401 (re-exported)
 from ._sequences import (
     Sequences,
@@ -93,7 +94,7 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "learning_rate": [StrOptions({"constant", "adaptive", "cosine"})],
         "momentum": [Interval(Real, 0, 1, closed="both")],
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        "alpha": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
         "clip_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "average_weights": [StrOptions({"auto"}), "boolean"],
         "ensemble_size": [StrOptions({"auto"}), Interval(Integral, 1, None,
@@ -139,7 +140,7 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
         learning_rate_init=1e-3,
         learning_rate="constant",
         momentum=0.9,
-        alpha=0.0,
+        alpha="auto",
         clip_grad_norm=None,
         average_weights="auto",
         ensemble_size="auto",
@@ -475,6 +476,7 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
         """What the plan's rules need to know of the training data."""
         n_samples, n_steps, n_features = batch.values.shape
         lengths = batch.lengths
+        series_windows = self._find_series_windows(batch, y)
         return DataSummary(
             n_samples=n_samples,
             n_steps=n_steps,
@@ -484,8 +486,12 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
             # A pass over the data: made only when a rule asks.
             is_standardized=lambda: bool(
                 sequences_are_standardized(batch.values, lengths)),
-            series_windows=self._find_series_windows(batch, y),
+            series_windows=series_windows,
             n_features=n_features,
+            # A model fit: made only when the 'auto' weight decay asks.
+            predictability=(None if series_windows is None else
+                            lambda: window_predictability(batch.values, y,
+                                                          series_windows)),
         )
 
     def _set_plan(self, plan):
@@ -503,6 +509,7 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
         self.average_weights_ = training.average_weights
         self.batch_size_ = training.batch_size
         self.n_iter_no_change_ = training.n_iter_no_change
+        self.alpha_ = training.alpha
 
     def _train(self, net, dataset, incremental):
         # skorch's partial_fit keeps the initialised net (and the history we

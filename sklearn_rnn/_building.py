@@ -133,7 +133,7 @@ class NetBuilding:
             "optimizer": optimizer if isinstance(optimizer, str) else
             f"{optimizer.__module__}.{optimizer.__qualname__}",
             "learning_rate_init": float(self.learning_rate_init),
-            "alpha": float(self.alpha),
+            "alpha": float(self._plan_value("alpha")),
             "batch_size": int(self._plan_value("batch_size")),
             "momentum": float(self.momentum),
         }
@@ -144,9 +144,10 @@ class NetBuilding:
         # MLPRegressor's alpha: the L2 term is divided by the batch size, so
         # an alpha tuned for an MLP means the same here.
         optimizer_kwargs = {}
-        if self.alpha > 0:
+        alpha = float(self._plan_value("alpha"))
+        if alpha > 0:
             # Only when asked: some optimizers (LBFGS) take no weight_decay.
-            optimizer_kwargs["weight_decay"] = float(self.alpha) / int(
+            optimizer_kwargs["weight_decay"] = alpha / int(
                 self._plan_value("batch_size"))
         if isinstance(optimizer, str):
             if optimizer == "sgd":

@@ -100,7 +100,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         learning_rate_init=1e-3,
         learning_rate="constant",
         momentum=0.9,
-        alpha=0.0,
+        alpha="auto",
         clip_grad_norm=None,
         average_weights="auto",
         ensemble_size="auto",

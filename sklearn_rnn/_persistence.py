@@ -57,14 +57,15 @@ from ._state_checks import (
 __all__ = ["save_model", "load_model"]
 
 FORMAT_NAME = "sklearn-rnn-model"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 # The versions this code reads (it writes FORMAT_VERSION). Version 2 added
 # RNNRegressor's instance_norm_center; a version-1 file's windows were
 # centred on their mean (_upgrade_version_1). Version 3 added the fitted
 # validation_fraction_ (validation_fraction='auto'); an older file's
 # validation_fraction was a number, the one it trained with
-# (_upgrade_version_2).
-SUPPORTED_VERSIONS = (1, 2, 3)
+# (_upgrade_version_2). Version 4 added the fitted alpha_ (alpha='auto'),
+# likewise (_upgrade_version_3).
+SUPPORTED_VERSIONS = (1, 2, 3, 4)
 _METADATA = "metadata.json"
 _WEIGHTS = "weights.safetensors"
 _HISTORY = "history.json"
@@ -669,6 +670,8 @@ def _new_estimator(metadata, budget):
         _upgrade_version_1(cls, params, fitted)
     if metadata["format_version"] <= 2:
         _upgrade_version_2(cls, params, fitted)
+    if metadata["format_version"] <= 3:
+        _upgrade_version_3(cls, params, fitted)
     names = set(cls().get_params(deep=False))
     if set(params) != names:
         unknown, missing = sorted(set(params) - names), sorted(names - set(params))
@@ -725,6 +728,15 @@ def _upgrade_version_2(cls, params, fitted):
     if cls.__name__ == "RNNSeq2Seq" or "validation_fraction_" in fitted:
         return
     fitted["validation_fraction_"] = params.get("validation_fraction")
+
+
+def _upgrade_version_3(cls, params, fitted):
+    """Before version 4 the estimators' ``alpha`` had no 'auto': the stored
+    number is the penalty a fit trained with, the fitted ``alpha_`` of today
+    (checked as every attribute next). RNNSeq2Seq has no fit plan."""
+    if cls.__name__ == "RNNSeq2Seq" or "alpha_" in fitted:
+        return
+    fitted["alpha_"] = params.get("alpha")
 
 
 def _tensor_layout(estimator, metadata, budget):

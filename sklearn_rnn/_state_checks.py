@@ -97,6 +97,12 @@ def real(*, allow_nan=False):
     return check
 
 
+def non_negative(name, value):
+    real()(name, value)
+    if value < 0:
+        _fail(name, f"must be at least 0, got {value!r}")
+
+
 def fraction(name, value):
     real()(name, value)
     if not 0 < value < 1:
@@ -221,6 +227,7 @@ BASE_ATTRIBUTES = {
     "ensemble_size_": (True, integer(1, PARAMETER_CAPS["ensemble_size"])),
     "batch_size_": (True, integer(1, PARAMETER_CAPS["batch_size"])),
     "n_iter_no_change_": (True, integer(1, PARAMETER_CAPS["n_iter_no_change"])),
+    "alpha_": (True, non_negative),
     "device_": (True, device),
     "_architecture_": (True, _any_architecture),
     "_optimizer_settings_": (True, record({

@@ -12,11 +12,17 @@ from sklearn_rnn import RNNClassifier, RNNRegressor, make_windows
 from sklearn_rnn._module import networks
 from sklearn_rnn._plan import (
     EARLY_STOPPING_MIN_WINDOWS,
+    PREDICTABILITY_THRESHOLD,
     REGRESSION_EARLY_STOPPING_MIN_ROWS,
+    SHORT_SERIES_ALPHA,
+    SeriesWindows,
+    choose_alpha,
     choose_ensemble_size,
     choose_validation_fraction,
     choose_zero_output_layer,
 )
+from sklearn_rnn._predictability import window_predictability
+from sklearn_rnn._window import find_continued_feature, find_series_starts
 
 # One network: these tests are not about ensembles (test_ensemble.py is).
 TINY = fast_params(hidden_size=4, max_iter=1)
@@ -396,6 +402,107 @@ def test_output_layer_starts_at_zero_on_one_step_windows_that_stop_early():
     for params in ({"instance_norm": None}, {"instance_norm_center": "mean"}):
         assert not _output_layer_starts_at_zero(
             RNNRegressor(**TINY, **params), windows, targets)
+
+
+def _never_called():
+    raise AssertionError("the rule asked for the predictability it needs not")
+
+
+def test_alpha_auto_rule_as_a_function():
+    def args(**changes):
+        base = dict(one_step_windows=True, early_stopping=False,
+                    incremental=False, n_samples=EARLY_STOPPING_MIN_WINDOWS - 1,
+                    predictability=lambda: PREDICTABILITY_THRESHOLD + 0.1)
+        return {**base, **changes}
+
+    # Short one-step windows that train to the end, no better than the
+    # naive forecast to a linear model: the penalty.
+    assert choose_alpha("auto", **args()) == SHORT_SERIES_ALPHA == 1.0
+    # Predictable windows, or a score that could not be made: none.
+    assert choose_alpha("auto", **args(
+        predictability=lambda: PREDICTABILITY_THRESHOLD)) == 0.0
+    assert choose_alpha("auto", **args(predictability=lambda: None)) == 0.0
+    assert choose_alpha("auto", **args(predictability=None)) == 0.0
+    # Elsewhere the rule was not measured: 0, without scoring the windows.
+    for changes in ({"one_step_windows": False}, {"early_stopping": True},
+                    {"incremental": True},
+                    {"n_samples": EARLY_STOPPING_MIN_WINDOWS}):
+        assert choose_alpha("auto", **args(**changes,
+                                           predictability=_never_called)) == 0.0
+    # A number is used as given.
+    assert choose_alpha(0.25, **args(predictability=_never_called)) == 0.25
+
+
+def _series_windows(X, y):
+    found = find_continued_feature(X, None, y)
+    return SeriesWindows(*found, series_starts=find_series_starts(X, y, found),
+                         horizon=1)
+
+
+def test_window_predictability_tells_a_pattern_from_noise():
+    rng = np.random.RandomState(0)
+    t = np.arange(80)
+    seasonal = 10 + 3 * np.sin(2 * np.pi * t / 12) + 0.1 * rng.normal(size=80)
+    walk = np.cumsum(rng.normal(size=80))
+    scores = {}
+    for name, series in {"seasonal": seasonal, "walk": walk}.items():
+        X, y = make_windows(series, 24)
+        X3 = np.asarray(X, dtype=np.float32)[:, :, None]
+        scores[name] = window_predictability(X3, y, _series_windows(X3, y))
+    # A season: a linear model of the windows is far better than "no
+    # change"; a random walk: "no change" is the best forecast there is.
+    assert scores["seasonal"] < 0.1
+    assert scores["walk"] > PREDICTABILITY_THRESHOLD
+    # The targets in other units than the inputs (a scaler before the
+    # windows): the same score.
+    X, y = make_windows(seasonal, 24)
+    X3 = np.asarray(X, dtype=np.float64)[:, :, None]
+    scaled = (X3 - 10) / 3
+    assert window_predictability(scaled, y, _series_windows(scaled, y)) == (
+        pytest.approx(window_predictability(X3, y, _series_windows(X3, y)),
+                      rel=1e-6))
+    # Too few windows to split: no score.
+    assert window_predictability(X3[:2], y[:2],
+                                 _series_windows(X3[:4], y[:4])._replace(
+                                     series_starts=(0,))) is None
+
+
+def test_alpha_auto_in_a_fit():
+    rng = np.random.RandomState(0)
+    walk = np.cumsum(rng.normal(size=70))
+    t = np.arange(70)
+    seasonal = 10 + 3 * np.sin(2 * np.pi * t / 12) + 0.1 * rng.normal(size=70)
+    X, y = make_windows(walk, 12)
+    noisy = RNNRegressor(**TINY).fit(X, y)
+    assert not noisy.early_stopping_ and noisy.alpha_ == SHORT_SERIES_ALPHA
+    assert noisy._optimizer_spec()[1] == {
+        "weight_decay": SHORT_SERIES_ALPHA / noisy.batch_size_}
+    assert noisy.net_.optimizer_.param_groups[0]["weight_decay"] == (
+        SHORT_SERIES_ALPHA / noisy.batch_size_)
+    Xs, ys = make_windows(seasonal, 24)
+    assert RNNRegressor(**TINY).fit(Xs, ys).alpha_ == 0.0
+    # The windows rescaled and the targets not (a scaler before the
+    # windows): the same choice.
+    scaled = RNNRegressor(**TINY).fit((X - walk.mean()) / walk.std(), y)
+    assert scaled._instance_norm_affine is not None
+    assert scaled.alpha_ == SHORT_SERIES_ALPHA
+    # Where the rule was not measured: a direct forecast's windows, windows
+    # that stop early, other centring, rows that are not windows,
+    # classifiers.
+    Xd, Yd = make_windows(walk, 12, horizon=3)
+    assert RNNRegressor(**TINY).fit(Xd, Yd).alpha_ == 0.0
+    long_walk = np.cumsum(rng.normal(size=EARLY_STOPPING_MIN_WINDOWS + 20))
+    assert RNNRegressor(**TINY).fit(*make_windows(long_walk, 12)).alpha_ == 0.0
+    assert RNNRegressor(**TINY, early_stopping=True).fit(X, y).alpha_ == 0.0
+    for params in ({"instance_norm": None}, {"instance_norm_center": "mean"}):
+        assert RNNRegressor(**TINY, **params).fit(X, y).alpha_ == 0.0
+    rows, targets = rng.normal(size=(50, 8, 1)), rng.normal(size=50)
+    assert RNNRegressor(**TINY).fit(rows, targets).alpha_ == 0.0
+    assert RNNClassifier(**TINY).fit(rows, targets > 0).alpha_ == 0.0
+    # A number is used as given; a warm start resolves it again.
+    explicit = RNNRegressor(**TINY, alpha=0.3, warm_start=True).fit(X, y)
+    assert explicit.alpha_ == 0.3
+    assert explicit.set_params(alpha="auto").fit(X, y).alpha_ == 1.0
 
 
 def test_average_weights_true_refuses_what_it_cannot_do():

@@ -403,6 +403,8 @@ def test_a_version_1_regressor_file_loads_with_windows_centred_on_their_mean():
         del meta["fitted"]["_architecture_"]["instance_norm_center"]
         meta["params"]["validation_fraction"] = 0.1
         del meta["fitted"]["validation_fraction_"]
+        meta["params"]["alpha"] = 0.0
+        del meta["fitted"]["alpha_"]
 
     data = craft(file_members(reg), metadata=as_version_1)
     loaded = load_model(io.BytesIO(data))
@@ -425,6 +427,8 @@ def test_a_version_2_file_loads_with_the_tail_it_was_fitted_with(Estimator, data
         meta["format_version"] = 2
         meta["params"]["validation_fraction"] = fraction
         del meta["fitted"]["validation_fraction_"]
+        meta["params"]["alpha"] = 0.0
+        del meta["fitted"]["alpha_"]
 
     loaded = load_model(io.BytesIO(craft(file_members(model),
                                          metadata=as_version_2)))
@@ -435,4 +439,34 @@ def test_a_version_2_file_loads_with_the_tail_it_was_fitted_with(Estimator, data
     for doctor in (lambda meta: as_version_2(meta, "auto"),
                    lambda meta: meta["fitted"].pop("validation_fraction_")):
         with pytest.raises(ValueError, match="validation_fraction_"):
+            load_model(io.BytesIO(craft(file_members(model), metadata=doctor)))
+
+
+@pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
+def test_a_version_3_file_loads_with_the_penalty_it_was_fitted_with(Estimator, data):
+    """Before version 4 alpha was a number and there was no alpha_: the
+    number is the penalty the fit trained with."""
+    from _model_files import craft, file_members
+
+    X, y, labels = data
+    y = y if Estimator is RNNRegressor else labels
+    model = Estimator(**FAST, alpha=0.5).fit(X, y)
+    assert model.alpha_ == 0.5
+
+    def as_version_3(meta, alpha=0.5):
+        meta["format_version"] = 3
+        meta["params"]["alpha"] = alpha
+        del meta["fitted"]["alpha_"]
+
+    loaded = load_model(io.BytesIO(craft(file_members(model),
+                                         metadata=as_version_3)))
+    assert loaded.alpha == loaded.alpha_ == 0.5
+    assert loaded._optimizer_spec()[1]["weight_decay"] == 0.5 / model.batch_size_
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    # A version-3 file could not say 'auto'; a version-4 one must hold the
+    # attribute, a number of at least 0.
+    for doctor in (lambda meta: as_version_3(meta, "auto"),
+                   lambda meta: meta["fitted"].pop("alpha_"),
+                   lambda meta: meta["fitted"].update(alpha_=-1.0)):
+        with pytest.raises(ValueError, match="alpha_"):
             load_model(io.BytesIO(craft(file_members(model), metadata=doctor)))

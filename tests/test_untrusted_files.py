@@ -269,10 +269,12 @@ def test_other_doctored_metadata_is_refused(model_file, edit, message):
 
 
 def test_an_optimizer_that_cannot_take_the_stored_settings_is_refused(model_file):
-    # LBFGS takes no weight decay: alpha > 0 with it could never have fitted.
+    # LBFGS takes no weight decay: alpha_ > 0 with it could never have
+    # fitted.
     def edit(meta):
         meta["params"]["optimizer"] = {"__torch_optim__": "LBFGS"}
         meta["params"]["alpha"] = 0.1
+        meta["fitted"]["alpha_"] = 0.1
     _refused(craft(model_file, metadata=edit),
              "the optimizer LBFGS cannot be built with the stored parameters")
 

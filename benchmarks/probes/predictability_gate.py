@@ -1,0 +1,200 @@
+"""Probe (issue 24): weight decay only on the short series a linear model
+finds hard to predict.
+
+The series that train to the end (below 100 windows) split into two kinds on
+the forecast benchmark: the short panels (prisonLF, prices) overfit and gain
+from ``alpha=1.0``, the strongly seasonal single series (austourists,
+souvenirs, shampoo) lose as much from it (``round10-forecast-levers.md``,
+section 6). The gate scores each series before any network is fitted:
+RidgeCV on its windows read as the network reads them (RevIN: the change
+from the window's last value over the window's spread) is fitted on the
+first two thirds of the training windows and scored on the last third, as a
+share of the squared error of the naive forecast (a change of zero). A
+share near 0: the windows predict the next value well (a strong season);
+near or above 1: no better than "no change" (noise, a random walk).
+
+No network is fitted here: the probe reads the benchmark's rows of the
+defaults (``alpha=0``) and of ``alpha=1.0`` and, for each threshold, takes
+each series' ``alpha=1.0`` rows when its score is above the threshold. It
+prints the benchmark's summary for every threshold (geometric mean of MASE
+over seasonal naive's, worst series, series above 1.5x) over the datasets
+both runs cover::
+
+    python -m benchmarks.probes.predictability_gate \\
+        --defaults benchmarks/results/forecast-round-10-defaults.json \\
+        --penalised benchmarks/results/round10-alpha1.0-seed0.json \\
+            benchmarks/results/round11-alpha1.0-seed1.json \\
+            benchmarks/results/round11-alpha1.0-seed2.json
+"""
+
+import argparse
+import json
+import warnings
+
+import numpy as np
+from sklearn.linear_model import RidgeCV
+
+from sklearn_rnn import make_windows
+from sklearn_rnn._plan import EARLY_STOPPING_MIN_WINDOWS, PREDICTABILITY_THRESHOLD
+
+from .. import forecast as F
+from .. import forecast_data as D
+
+CONTENDERS = ("ours", "ours_direct")
+THRESHOLDS = (None, 0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0,
+              1.2, np.inf)
+
+
+def normalised_windows(train, window):
+    """One-step windows of ``train`` read relative to their last value and
+    spread, as ``instance_norm`` (RevIN, centred on the last value) reads
+    them."""
+    X, y = make_windows(train, window)
+    last = X[:, -1:]
+    spread = X.std(axis=1, keepdims=True)
+    spread = np.where(spread > 0, spread, 1.0)
+    return (X - last) / spread, (y - last[:, 0]) / spread[:, 0]
+
+
+def predictability(train, window):
+    """Squared error of RidgeCV on the last third of the normalised windows
+    (fitted on the first two thirds) over the naive forecast's."""
+    X, y = normalised_windows(train, window)
+    cut = max(2, (2 * len(X)) // 3)
+    model = RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(X[:cut], y[:cut])
+    ridge = np.mean((model.predict(X[cut:]) - y[cut:]) ** 2)
+    naive = np.mean(y[cut:] ** 2)
+    return float(ridge / naive) if naive > 0 else np.inf
+
+
+def scores_for(datasets):
+    """{series: its score}; None for the series that stop early (100
+    windows or more), which the rule leaves alone whatever their score (the
+    penalised rows of such series, made with ``--set alpha=1.0``, are not
+    used)."""
+    out = {}
+    for name in datasets:
+        for series in D.load(name).series:
+            n_windows = len(series.train) - series.window
+            out[series.name] = (None if n_windows >= EARLY_STOPPING_MIN_WINDOWS
+                                else predictability(series.train, series.window))
+    return out
+
+
+def load_rows(paths):
+    rows = []
+    for path in paths:
+        with open(path) as f:
+            rows += json.load(f)["rows"]
+    return rows
+
+
+def gated_rows(defaults, penalised, scores, threshold):
+    """The defaults' rows with each series' rows replaced by the penalised
+    ones where its score is above ``threshold`` (None: the defaults)."""
+    label = "defaults" if threshold is None else f"gate>{threshold:g}"
+    penalised_by = {(r["dataset"], r["contender"], r["seed"]): r for r in penalised}
+    out = []
+    for row in defaults:
+        key = (row["dataset"], row["contender"], row["seed"])
+        chosen = row
+        score = scores.get(row["dataset"])
+        if (threshold is not None and key in penalised_by
+                and score is not None and score > threshold):
+            chosen = penalised_by[key]
+        out.append({**chosen, "config": label})
+    return out
+
+
+def write_defaults(args, penalised, scores):
+    """The library's rows now: the defaults' file with the recursive rows of
+    the series the rule penalises replaced (the direct and global
+    contenders are left alone by the rule)."""
+    with open(args.defaults) as f:
+        data = json.load(f)
+    recursive = [r for r in penalised if r["contender"] == "ours"]
+    rows = gated_rows(data["rows"], recursive, scores, PREDICTABILITY_THRESHOLD)
+    data["rows"] = [{**r, "config": args.config} for r in rows]
+    data["meta"]["command"] = (
+        f"rows of {args.defaults.rsplit('/', 1)[-1]}, the recursive rows of the "
+        f"series that 'auto' weight decay penalises (score above "
+        f"{PREDICTABILITY_THRESHOLD}) replaced by those of "
+        + ", ".join(p.rsplit("/", 1)[-1] for p in args.penalised)
+        + f" (python -m benchmarks.probes.predictability_gate --write), "
+        f"config renamed {args.config!r}")
+    data["meta"]["config"] = args.config
+    with open(args.write, "w") as f:
+        json.dump(data, f, indent=1)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--defaults", required=True)
+    parser.add_argument("--penalised", nargs="+", required=True)
+    parser.add_argument("--baselines",
+                        default="benchmarks/results/forecast-baselines.json")
+    parser.add_argument("--write", metavar="PATH",
+                        help="write the defaults' rows with the recursive rows "
+                             "the library's rule changes (threshold "
+                             "PREDICTABILITY_THRESHOLD) replaced, as config "
+                             "--config")
+    parser.add_argument("--config", default="round-11")
+    args = parser.parse_args(argv)
+    penalised = [r for r in load_rows(args.penalised) if r["contender"] in CONTENDERS]
+    covered = {(r["dataset"], r["contender"], r["seed"]) for r in penalised}
+    whole = [r for r in load_rows([args.defaults]) if r["contender"] in CONTENDERS]
+    defaults = [r for r in whole
+                if (r["dataset"], r["contender"], r["seed"]) in covered]
+    names = {r["dataset"] for r in defaults}
+    every_baseline = load_rows([args.baselines])
+    baselines = [r for r in every_baseline if r["dataset"] in names]
+    datasets = [d for d in D.LOADERS
+                if any(s.name in names for s in D.load(d).series)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scores = scores_for(datasets)
+    if args.write:
+        write_defaults(args, penalised, scores)
+    seeds = sorted({r["seed"] for r in defaults})
+    print(f"datasets: {' '.join(datasets)}; seeds {seeds}; "
+          f"{len(names)} series")
+    print("scores (series: predictability; '-': 100 windows or more, left alone):")
+    for name in sorted(names, key=lambda n: (scores[n] is None, scores[n] or 0)):
+        score = "-" if scores[name] is None else f"{scores[name]:.3f}"
+        print(f"  {score:>7}  {name}")
+    for contender in CONTENDERS:
+        print(f"\n{contender}: threshold | all | single series | panels "
+              "(prisonLF, prices) | worst single | > 1.5x | penalised series | fit s "
+              "|| whole list: all | single series | panels | > 1.5x")
+        for threshold in THRESHOLDS:
+            rows = [r for r in gated_rows(defaults, penalised, scores, threshold)
+                    if r["contender"] == contender]
+            stats = F.summary(baselines + rows)
+            key = (contender, rows[0]["config"])
+            s = stats[key]
+            per = F.ratios(baselines + rows)[key]
+            above = sum(v is not None and v > 1.5 for v in per.values())
+            n_pen = 0 if threshold is None else sum(
+                scores[n] is not None and scores[n] > threshold for n in names)
+            panels = ", ".join(f"{v:.3f}" for v in s["per_panel"].values())
+            rows = [r for r in gated_rows(whole, penalised, scores, threshold)
+                    if r["contender"] == contender]
+            w = F.summary(every_baseline + rows)[key]
+            per = F.ratios(every_baseline + rows)[key]
+            above_w = sum(v is not None and v > 1.5 for v in per.values())
+            print(f"  {rows[0]['config']:<10} | {s['all']:.3f} | {s['series']:.3f} | "
+                  f"{s['panels']:.3f} ({panels}) | {s['series_worst'][0]:.2f} "
+                  f"{s['series_worst'][1]} | {above} | {n_pen} | {s['fit_s']:.1f} "
+                  f"|| {w['all']:.3f} | {w['series']:.3f} | {w['panels']:.3f} | "
+                  f"{above_w}")
+        for name in ("ets", "theta"):
+            s = F.summary(baselines)[(name, None)]
+            panels = ", ".join(f"{v:.3f}" for v in s["per_panel"].values())
+            w = F.summary(every_baseline)[(name, None)]
+            print(f"  {name:<10} | {s['all']:.3f} | {s['series']:.3f} | "
+                  f"{s['panels']:.3f} ({panels}) || {w['all']:.3f} | "
+                  f"{w['series']:.3f} | {w['panels']:.3f}")
+
+
+if __name__ == "__main__":
+    main()
