@@ -41,8 +41,8 @@ from .. import forecast as F
 from .. import forecast_data as D
 
 CONTENDERS = ("ours", "ours_direct")
-THRESHOLDS = (None, 0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0,
-              1.2, np.inf)
+THRESHOLDS = (None, 0.0, 0.1, 0.2, 0.3, 0.4, 0.42, 0.45, 0.48, 0.5, 0.6, 0.7,
+              0.8, 0.9, 1.0, 1.2, np.inf)
 
 
 def normalised_windows(train, window):
@@ -67,16 +67,16 @@ def predictability(train, window):
     return float(ridge / naive) if naive > 0 else np.inf
 
 
-def scores_for(datasets):
-    """{series: its score}; None for the series that stop early (100
-    windows or more), which the rule leaves alone whatever their score (the
-    penalised rows of such series, made with ``--set alpha=1.0``, are not
-    used)."""
+def scores_for(datasets, short_only=False):
+    """{series: its score}; with ``short_only`` (the rule's first version),
+    None for the series that stop early (100 windows or more), which it
+    left alone whatever their score."""
     out = {}
     for name in datasets:
         for series in D.load(name).series:
             n_windows = len(series.train) - series.window
-            out[series.name] = (None if n_windows >= EARLY_STOPPING_MIN_WINDOWS
+            long = n_windows >= EARLY_STOPPING_MIN_WINDOWS
+            out[series.name] = (None if long and short_only
                                 else predictability(series.train, series.window))
     return out
 
@@ -114,12 +114,19 @@ def write_defaults(args, penalised, scores):
         data = json.load(f)
     recursive = [r for r in penalised if r["contender"] == "ours"]
     rows = gated_rows(data["rows"], recursive, scores, PREDICTABILITY_THRESHOLD)
+    if args.global_rows:
+        made = {(r["dataset"], r["seed"]): r for r in load_rows(args.global_rows)}
+        rows = [made[(r["dataset"], r["seed"])] if r["contender"] == "ours_global"
+                else r for r in rows]
     data["rows"] = [{**r, "config": args.config} for r in rows]
     data["meta"]["command"] = (
         f"rows of {args.defaults.rsplit('/', 1)[-1]}, the recursive rows of the "
         f"series that 'auto' weight decay penalises (score above "
         f"{PREDICTABILITY_THRESHOLD}) replaced by those of "
         + ", ".join(p.rsplit("/", 1)[-1] for p in args.penalised)
+        + (", the global rows replaced by "
+           + ", ".join(p.rsplit("/", 1)[-1] for p in args.global_rows)
+           if args.global_rows else "")
         + f" (python -m benchmarks.probes.predictability_gate --write), "
         f"config renamed {args.config!r}")
     data["meta"]["config"] = args.config
@@ -139,6 +146,14 @@ def main(argv=None):
                              "PREDICTABILITY_THRESHOLD) replaced, as config "
                              "--config")
     parser.add_argument("--config", default="round-11")
+    parser.add_argument("--short-only", action="store_true",
+                        help="gate only the series below 100 windows (the "
+                             "rule's first version; --write always follows "
+                             "the library's rule)")
+    parser.add_argument("--global-rows", nargs="*", default=[],
+                        help="with --write: the global contender's rows made "
+                             "by the library with the rule, replacing the "
+                             "defaults' global rows")
     args = parser.parse_args(argv)
     penalised = [r for r in load_rows(args.penalised) if r["contender"] in CONTENDERS]
     covered = {(r["dataset"], r["contender"], r["seed"]) for r in penalised}
@@ -152,9 +167,10 @@ def main(argv=None):
                 if any(s.name in names for s in D.load(d).series)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        scores = scores_for(datasets)
+        scores = scores_for(datasets, args.short_only)
+        library_scores = scores_for(datasets) if args.short_only else scores
     if args.write:
-        write_defaults(args, penalised, scores)
+        write_defaults(args, penalised, library_scores)
     seeds = sorted({r["seed"] for r in defaults})
     print(f"datasets: {' '.join(datasets)}; seeds {seeds}; "
           f"{len(names)} series")
@@ -164,7 +180,7 @@ def main(argv=None):
         print(f"  {score:>7}  {name}")
     for contender in CONTENDERS:
         print(f"\n{contender}: threshold | all | single series | panels "
-              "(prisonLF, prices) | worst single | > 1.5x | penalised series | fit s "
+              "(each) | worst single | > 1.5x | penalised series | fit s "
               "|| whole list: all | single series | panels | > 1.5x")
         for threshold in THRESHOLDS:
             rows = [r for r in gated_rows(defaults, penalised, scores, threshold)
@@ -176,7 +192,8 @@ def main(argv=None):
             above = sum(v is not None and v > 1.5 for v in per.values())
             n_pen = 0 if threshold is None else sum(
                 scores[n] is not None and scores[n] > threshold for n in names)
-            panels = ", ".join(f"{v:.3f}" for v in s["per_panel"].values())
+            panels = ", ".join(f"{g} {v:.3f}" for g, v in s["per_panel"].items()
+                               if v is not None)
             rows = [r for r in gated_rows(whole, penalised, scores, threshold)
                     if r["contender"] == contender]
             w = F.summary(every_baseline + rows)[key]
@@ -189,7 +206,8 @@ def main(argv=None):
                   f"{above_w}")
         for name in ("ets", "theta"):
             s = F.summary(baselines)[(name, None)]
-            panels = ", ".join(f"{v:.3f}" for v in s["per_panel"].values())
+            panels = ", ".join(f"{g} {v:.3f}" for g, v in s["per_panel"].items()
+                               if v is not None)
             w = F.summary(every_baseline)[(name, None)]
             print(f"  {name:<10} | {s['all']:.3f} | {s['series']:.3f} | "
                   f"{s['panels']:.3f} ({panels}) || {w['all']:.3f} | "
