@@ -12,16 +12,16 @@ from sklearn_rnn import RNNClassifier, RNNRegressor, make_windows
 from sklearn_rnn._module import networks
 from sklearn_rnn._plan import (
     EARLY_STOPPING_MIN_WINDOWS,
-    NOISY_WINDOWS_ALPHA,
     PREDICTABILITY_THRESHOLD,
     REGRESSION_EARLY_STOPPING_MIN_ROWS,
+    SHORT_SERIES_ALPHA,
     SeriesWindows,
     choose_alpha,
     choose_ensemble_size,
     choose_validation_fraction,
     choose_zero_output_layer,
 )
-from sklearn_rnn._predictability import recent_spans, window_predictability
+from sklearn_rnn._predictability import window_predictability
 from sklearn_rnn._window import find_continued_feature, find_series_starts
 
 # One network: these tests are not about ensembles (test_ensemble.py is).
@@ -410,20 +410,23 @@ def _never_called():
 
 def test_alpha_auto_rule_as_a_function():
     def args(**changes):
-        base = dict(one_step_windows=True, incremental=False,
+        base = dict(one_step_windows=True, early_stopping=False,
+                    incremental=False, n_samples=EARLY_STOPPING_MIN_WINDOWS - 1,
                     predictability=lambda: PREDICTABILITY_THRESHOLD + 0.1)
         return {**base, **changes}
 
-    # One-step windows no better than the naive forecast to a linear
-    # model: the penalty.
-    assert choose_alpha("auto", **args()) == NOISY_WINDOWS_ALPHA == 1.0
+    # Short one-step windows that train to the end, no better than the
+    # naive forecast to a linear model: the penalty.
+    assert choose_alpha("auto", **args()) == SHORT_SERIES_ALPHA == 1.0
     # Predictable windows, or a score that could not be made: none.
     assert choose_alpha("auto", **args(
         predictability=lambda: PREDICTABILITY_THRESHOLD)) == 0.0
     assert choose_alpha("auto", **args(predictability=lambda: None)) == 0.0
     assert choose_alpha("auto", **args(predictability=None)) == 0.0
     # Elsewhere the rule was not measured: 0, without scoring the windows.
-    for changes in ({"one_step_windows": False}, {"incremental": True}):
+    for changes in ({"one_step_windows": False}, {"early_stopping": True},
+                    {"incremental": True},
+                    {"n_samples": EARLY_STOPPING_MIN_WINDOWS}):
         assert choose_alpha("auto", **args(**changes,
                                            predictability=_never_called)) == 0.0
     # A number is used as given.
@@ -458,30 +461,10 @@ def test_window_predictability_tells_a_pattern_from_noise():
     assert window_predictability(scaled, y, _series_windows(scaled, y)) == (
         pytest.approx(window_predictability(X3, y, _series_windows(X3, y)),
                       rel=1e-6))
-    # Stacked series are split one by one: the seasonal one's windows after
-    # the random walk's score as the seasonal ones alone do.
-    both_X, both_y = make_windows([walk, seasonal], 24)
-    both_X = np.asarray(both_X, dtype=np.float32)[:, :, None]
-    windows = _series_windows(both_X, both_y)
-    assert windows.n_series == 2
-    n_walk = len(walk) - 24
-    only_seasonal = windows._replace(series_starts=(0,))
-    assert window_predictability(both_X[n_walk:], both_y[n_walk:],
-                                 only_seasonal) == pytest.approx(scores["seasonal"])
     # Too few windows to split: no score.
     assert window_predictability(X3[:2], y[:2],
                                  _series_windows(X3[:4], y[:4])._replace(
                                      series_starts=(0,))) is None
-
-
-def test_window_predictability_reads_the_most_recent_windows_of_each_series():
-    # All of them up to the cap, then the most recent of each, at least
-    # three, then an evenly spaced choice of series.
-    assert recent_spans((0, 10, 12), 40, max_rows=100) == [(0, 10), (12, 40)]
-    assert recent_spans((0, 100), 300, max_rows=100) == [(50, 100), (250, 300)]
-    assert recent_spans(tuple(range(0, 400, 4)), 400, max_rows=30) == [
-        (4 * i + 1, 4 * i + 4) for i in np.linspace(0, 99, 10).astype(int)]
-    assert recent_spans((0,), 2) == []
 
 
 def test_alpha_auto_in_a_fit():
@@ -491,28 +474,26 @@ def test_alpha_auto_in_a_fit():
     seasonal = 10 + 3 * np.sin(2 * np.pi * t / 12) + 0.1 * rng.normal(size=70)
     X, y = make_windows(walk, 12)
     noisy = RNNRegressor(**TINY).fit(X, y)
-    assert not noisy.early_stopping_ and noisy.alpha_ == NOISY_WINDOWS_ALPHA
+    assert not noisy.early_stopping_ and noisy.alpha_ == SHORT_SERIES_ALPHA
     assert noisy._optimizer_spec()[1] == {
-        "weight_decay": NOISY_WINDOWS_ALPHA / noisy.batch_size_}
+        "weight_decay": SHORT_SERIES_ALPHA / noisy.batch_size_}
     assert noisy.net_.optimizer_.param_groups[0]["weight_decay"] == (
-        NOISY_WINDOWS_ALPHA / noisy.batch_size_)
+        SHORT_SERIES_ALPHA / noisy.batch_size_)
     Xs, ys = make_windows(seasonal, 24)
     assert RNNRegressor(**TINY).fit(Xs, ys).alpha_ == 0.0
     # The windows rescaled and the targets not (a scaler before the
     # windows): the same choice.
     scaled = RNNRegressor(**TINY).fit((X - walk.mean()) / walk.std(), y)
     assert scaled._instance_norm_affine is not None
-    assert scaled.alpha_ == NOISY_WINDOWS_ALPHA
-    # Windows that stop early, one series or stacked: the same rule.
-    long_walk = np.cumsum(rng.normal(size=EARLY_STOPPING_MIN_WINDOWS + 20))
-    stopped = RNNRegressor(**TINY).fit(*make_windows(long_walk, 12))
-    assert stopped.early_stopping_ and stopped.alpha_ == NOISY_WINDOWS_ALPHA
-    stacked = RNNRegressor(**TINY).fit(*make_windows([walk, seasonal], 12))
-    assert stacked.alpha_ == NOISY_WINDOWS_ALPHA
-    # Where the rule was not measured: a direct forecast's windows, other
-    # centring, rows that are not windows, classifiers.
+    assert scaled.alpha_ == SHORT_SERIES_ALPHA
+    # Where the rule was not measured: a direct forecast's windows, windows
+    # that stop early, other centring, rows that are not windows,
+    # classifiers.
     Xd, Yd = make_windows(walk, 12, horizon=3)
     assert RNNRegressor(**TINY).fit(Xd, Yd).alpha_ == 0.0
+    long_walk = np.cumsum(rng.normal(size=EARLY_STOPPING_MIN_WINDOWS + 20))
+    assert RNNRegressor(**TINY).fit(*make_windows(long_walk, 12)).alpha_ == 0.0
+    assert RNNRegressor(**TINY, early_stopping=True).fit(X, y).alpha_ == 0.0
     for params in ({"instance_norm": None}, {"instance_norm_center": "mean"}):
         assert RNNRegressor(**TINY, **params).fit(X, y).alpha_ == 0.0
     rows, targets = rng.normal(size=(50, 8, 1)), rng.normal(size=50)

@@ -45,21 +45,33 @@ THRESHOLDS = (None, 0.0, 0.1, 0.2, 0.3, 0.4, 0.42, 0.45, 0.48, 0.5, 0.6, 0.7,
               0.8, 0.9, 1.0, 1.2, np.inf)
 
 
-def normalised_windows(train, window):
-    """One-step windows of ``train`` read relative to their last value and
-    spread, as ``instance_norm`` (RevIN, centred on the last value) reads
-    them."""
+def normalised_windows(train, window, steps_ahead=1):
+    """Windows of ``train`` and the value ``steps_ahead`` after each, read
+    relative to the window's last value and spread, as ``instance_norm``
+    (RevIN, centred on the last value) reads them."""
     X, y = make_windows(train, window)
+    n = len(X) - (steps_ahead - 1)
+    X, y = X[:n], y[steps_ahead - 1:steps_ahead - 1 + n]
     last = X[:, -1:]
     spread = X.std(axis=1, keepdims=True)
     spread = np.where(spread > 0, spread, 1.0)
     return (X - last) / spread, (y - last[:, 0]) / spread[:, 0]
 
 
-def predictability(train, window):
+def steps_for(steps_ahead, window):
+    """``--steps-ahead``: 1, or a fraction of the window ('quarter',
+    'half', 'window')."""
+    fraction = {"1": None, "quarter": 4, "half": 2, "window": 1}[steps_ahead]
+    return 1 if fraction is None else max(1, window // fraction)
+
+
+def predictability(train, window, steps_ahead=1):
     """Squared error of RidgeCV on the last third of the normalised windows
-    (fitted on the first two thirds) over the naive forecast's."""
-    X, y = normalised_windows(train, window)
+    (fitted on the first two thirds) over the naive forecast's; the
+    library's score with ``steps_ahead=1``."""
+    X, y = normalised_windows(train, window, steps_ahead)
+    if len(X) < 3:
+        return np.inf
     cut = max(2, (2 * len(X)) // 3)
     model = RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(X[:cut], y[:cut])
     ridge = np.mean((model.predict(X[cut:]) - y[cut:]) ** 2)
@@ -67,17 +79,20 @@ def predictability(train, window):
     return float(ridge / naive) if naive > 0 else np.inf
 
 
-def scores_for(datasets, short_only=False):
-    """{series: its score}; with ``short_only`` (the rule's first version),
-    None for the series that stop early (100 windows or more), which it
-    left alone whatever their score."""
+def scores_for(datasets, include_long=False, steps_ahead="1"):
+    """{series: its score}; None for the series that stop early (100
+    windows or more), which the rule leaves alone whatever their score,
+    unless ``include_long`` (an extension measured and rejected:
+    ``round11-alpha-gate.md``, section 3)."""
     out = {}
     for name in datasets:
         for series in D.load(name).series:
             n_windows = len(series.train) - series.window
             long = n_windows >= EARLY_STOPPING_MIN_WINDOWS
-            out[series.name] = (None if long and short_only
-                                else predictability(series.train, series.window))
+            out[series.name] = (
+                None if long and not include_long else predictability(
+                    series.train, series.window,
+                    steps_for(steps_ahead, series.window)))
     return out
 
 
@@ -146,14 +161,19 @@ def main(argv=None):
                              "PREDICTABILITY_THRESHOLD) replaced, as config "
                              "--config")
     parser.add_argument("--config", default="round-11")
-    parser.add_argument("--short-only", action="store_true",
-                        help="gate only the series below 100 windows (the "
-                             "rule's first version; --write always follows "
-                             "the library's rule)")
+    parser.add_argument("--include-long", action="store_true",
+                        help="gate the series of 100 windows or more too (an "
+                             "extension measured and rejected; --write always "
+                             "follows the library's rule)")
+    parser.add_argument("--steps-ahead", default="1",
+                        choices=("1", "quarter", "half", "window"),
+                        help="score the change this far ahead (a fraction of "
+                             "the window; rejected variants) instead of the "
+                             "next value")
     parser.add_argument("--global-rows", nargs="*", default=[],
                         help="with --write: the global contender's rows made "
-                             "by the library with the rule, replacing the "
-                             "defaults' global rows")
+                             "by the library, replacing the defaults' global "
+                             "rows")
     args = parser.parse_args(argv)
     penalised = [r for r in load_rows(args.penalised) if r["contender"] in CONTENDERS]
     covered = {(r["dataset"], r["contender"], r["seed"]) for r in penalised}
@@ -167,8 +187,8 @@ def main(argv=None):
                 if any(s.name in names for s in D.load(d).series)]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        scores = scores_for(datasets, args.short_only)
-        library_scores = scores_for(datasets) if args.short_only else scores
+        scores = scores_for(datasets, args.include_long, args.steps_ahead)
+        library_scores = scores_for(datasets) if args.include_long else scores
     if args.write:
         write_defaults(args, penalised, library_scores)
     seeds = sorted({r["seed"] for r in defaults})
