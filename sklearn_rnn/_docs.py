@@ -106,15 +106,16 @@ default='adam'
         ``weight_decay = alpha / batch_size``, so an ``alpha`` tuned for an
         MLP means the same here. 'auto' is 0 (the standardised inputs and
         early stopping regularise enough for the small networks this
-        package targets) except on a regressor's one-step windows of a
-        short series (fewer than 100 windows, so they train to the end,
-        centred on their last value by ``instance_norm``) that a linear
-        model of the windows predicts no better than 0.4 of the naive
-        forecast's squared error on their most recent third: there it is
-        1.0, which pulls the networks toward the naive forecast instead of
-        the noise (on the forecast benchmark's prisonLF panel, MASE ratio to
-        seasonal naive 1.15 -> 0.91; docs: "Getting a good model"). The
-        value used is ``alpha_``.
+        package targets) except on a regressor's windows of a short series
+        (fewer than 100 windows, so they train to the end, centred on their
+        last value by ``instance_norm``) that a linear model of the windows
+        predicts no better than 0.4 of the naive forecast's squared error
+        on their most recent third: there it is 1.0 for one-step windows
+        and 0.1 for a direct forecast's, which pulls the networks toward
+        the naive forecast instead of the noise (on the forecast
+        benchmark's prisonLF panel, MASE ratio to seasonal naive 1.15 ->
+        0.91; docs: "Getting a good model"). The value used is
+        ``alpha_``.
     clip_grad_norm : float or None, default=None
         Clip the global L2 norm of the gradients to this value each step.
         Useful with long sequences or plain RNN cells (exploding gradients).

@@ -65,10 +65,11 @@ REGRESSION_EARLY_STOPPING_MIN_ROWS = 100
 VALIDATION_FRACTION = 0.1
 VALIDATION_MIN_ROWS = 30
 VALIDATION_MAX_FRACTION = 0.3
-# The 'auto' weight decay: one-step windows of a series that train to the end
-# (fewer than EARLY_STOPPING_MIN_WINDOWS) get alpha=SHORT_SERIES_ALPHA when a
-# linear model of the windows predicts their most recent values no better
-# than PREDICTABILITY_THRESHOLD of the naive forecast's squared error
+# The 'auto' weight decay: windows of a series that train to the end (fewer
+# than EARLY_STOPPING_MIN_WINDOWS) get alpha=SHORT_SERIES_ALPHA (one step
+# ahead; DIRECT_SHORT_SERIES_ALPHA for a direct forecast) when a linear
+# model of the windows predicts their most recent values no better than
+# PREDICTABILITY_THRESHOLD of the naive forecast's squared error
 # (sklearn_rnn._predictability). On the forecast benchmark's series that
 # train to the end (seeds 0-2, benchmarks/results/round11-alpha-gate.md) the
 # penalty everywhere took the short panels level with AutoETS and cost the
@@ -76,6 +77,9 @@ VALIDATION_MAX_FRACTION = 0.3
 # and every other series from 0.50: every threshold from 0.33 to 0.50 gives
 # the same split.
 SHORT_SERIES_ALPHA = 1.0
+# A direct forecast's windows: 1.0 flattened their trends (short series
+# 0.735 -> 0.826); 0.1 gained (0.735 -> 0.699; round11-alpha-gate.md).
+DIRECT_SHORT_SERIES_ALPHA = 0.1
 PREDICTABILITY_THRESHOLD = 0.4
 
 
@@ -334,14 +338,17 @@ def choose_validation_fraction(validation_fraction, regression_on_rows,
                          VALIDATION_MIN_ROWS / max(1, n_samples))))
 
 
-def choose_alpha(alpha, one_step_windows, early_stopping, incremental,
+def choose_alpha(alpha, centred_windows, early_stopping, incremental,
                  n_samples, predictability):
-    """``alpha_``: with 'auto', ``SHORT_SERIES_ALPHA`` for one-step windows
-    of a series centred on their last value (``one_step_windows``) that
-    train to the end on fewer than ``EARLY_STOPPING_MIN_WINDOWS`` windows,
-    when a linear model of the windows predicts their most recent values no
-    better than ``PREDICTABILITY_THRESHOLD`` of the naive forecast's squared
-    error (``predictability()``, called only then); 0 otherwise.
+    """``alpha_``: with 'auto', a penalty for windows of a series centred on
+    their last value (``centred_windows``: their horizon, 0 for other
+    rows) that train to the end on fewer than
+    ``EARLY_STOPPING_MIN_WINDOWS`` windows, when a linear model of the
+    windows predicts their most recent values no better than
+    ``PREDICTABILITY_THRESHOLD`` of the naive forecast's squared error
+    (``predictability()``, called only then): ``SHORT_SERIES_ALPHA`` for
+    one-step windows, ``DIRECT_SHORT_SERIES_ALPHA`` for a direct forecast's
+    (several steps per window); 0 otherwise.
 
     Such series are short and noisy: networks trained to the end on them
     fit the noise, and the penalty (as weight decay ``alpha / batch_size``)
@@ -355,22 +362,23 @@ def choose_alpha(alpha, one_step_windows, early_stopping, incremental,
     to 3.2 s; over the whole list 0.738 -> 0.737, panels 0.967 -> 0.905.
     The penalty on every such series instead cost the strongly seasonal
     ones (austourists 0.38 -> 1.55, souvenirs 0.96 -> 1.53): the gate
-    scores them 0.02-0.32. A direct forecast's windows (several steps per
-    window) lost with the gate (0.735 -> 0.826) and keep 0. The same gate
-    on windows that stop early scored better on the benchmark (0.725) but
-    broke the noisy-sine tutorial (30-step RMSE 0.49 -> 0.79: a smooth
-    signal under noise is hard to predict one step ahead, easy 30 steps
-    ahead), and early stopping already regularises there: they keep 0, as
-    every other fit does."""
+    scores them 0.02-0.32. A direct forecast's windows lost with 1.0 (short
+    series 0.735 -> 0.826: it flattens their trends) and gained with 0.1
+    (0.735 -> 0.699, worst single series 2.43 -> 1.50; whole list 0.772 ->
+    0.752). The same gate on windows that stop early scored better on the
+    benchmark (0.725) but broke the noisy-sine tutorial (30-step RMSE 0.49
+    -> 0.79: a smooth signal under noise is hard to predict one step
+    ahead, easy 30 steps ahead), and early stopping already regularises
+    there: they keep 0, as every other fit does."""
     if alpha != "auto":
         return float(alpha)
-    if (not one_step_windows or early_stopping or incremental
+    if (not centred_windows or early_stopping or incremental
             or n_samples >= EARLY_STOPPING_MIN_WINDOWS):
         return 0.0
     share = predictability() if predictability is not None else None
     if share is None or share <= PREDICTABILITY_THRESHOLD:
         return 0.0
-    return SHORT_SERIES_ALPHA
+    return SHORT_SERIES_ALPHA if centred_windows == 1 else DIRECT_SHORT_SERIES_ALPHA
 
 
 def count_training_rows(n_samples, early_stopping, has_X_val,
@@ -500,14 +508,16 @@ def plan_fit(params, summary, *, new_network, incremental, has_X_val,
         summary.n_samples, regression_on_rows)
     feature, steps, affine = choose_instance_norm(
         params.get("instance_norm"), summary.series_windows, summary.n_steps)
-    # One-step windows of a series centred on their last value, where a zero
-    # output is the naive forecast: the zero start and the 'auto' weight
-    # decay were measured there.
-    one_step_windows = (regression and not sequence_output
-                        and summary.series_windows is not None
-                        and summary.series_windows.horizon == 1
-                        and feature is not None
-                        and params.get("instance_norm_center") == "last")
+    # Windows of a series centred on their last value (their horizon; 0 for
+    # other rows), where a zero output is the naive forecast: the zero start
+    # (one-step windows) and the 'auto' weight decay were measured there.
+    centred_windows = (summary.series_windows.horizon
+                       if (regression and not sequence_output
+                           and summary.series_windows is not None
+                           and feature is not None
+                           and params.get("instance_norm_center") == "last")
+                       else 0)
+    one_step_windows = centred_windows == 1
     architecture = None
     if new_network:
         conv_layers = choose_conv_layers(params["conv_layers"], summary.n_steps,
@@ -544,7 +554,7 @@ def plan_fit(params, summary, *, new_network, incremental, has_X_val,
         batch_size=batch_size,
         n_iter_no_change=choose_patience(params["n_iter_no_change"], n_train,
                                          batch_size),
-        alpha=choose_alpha(params["alpha"], one_step_windows, early_stopping,
+        alpha=choose_alpha(params["alpha"], centred_windows, early_stopping,
                            incremental, summary.n_samples,
                            summary.predictability),
     )

@@ -11,6 +11,7 @@ from skorch.callbacks import Callback
 from sklearn_rnn import RNNClassifier, RNNRegressor, make_windows
 from sklearn_rnn._module import networks
 from sklearn_rnn._plan import (
+    DIRECT_SHORT_SERIES_ALPHA,
     EARLY_STOPPING_MIN_WINDOWS,
     PREDICTABILITY_THRESHOLD,
     REGRESSION_EARLY_STOPPING_MIN_ROWS,
@@ -410,7 +411,7 @@ def _never_called():
 
 def test_alpha_auto_rule_as_a_function():
     def args(**changes):
-        base = dict(one_step_windows=True, early_stopping=False,
+        base = dict(centred_windows=1, early_stopping=False,
                     incremental=False, n_samples=EARLY_STOPPING_MIN_WINDOWS - 1,
                     predictability=lambda: PREDICTABILITY_THRESHOLD + 0.1)
         return {**base, **changes}
@@ -418,13 +419,16 @@ def test_alpha_auto_rule_as_a_function():
     # Short one-step windows that train to the end, no better than the
     # naive forecast to a linear model: the penalty.
     assert choose_alpha("auto", **args()) == SHORT_SERIES_ALPHA == 1.0
+    # A direct forecast's windows (their horizon): a milder one.
+    assert choose_alpha("auto", **args(centred_windows=3)) == (
+        DIRECT_SHORT_SERIES_ALPHA) == 0.1
     # Predictable windows, or a score that could not be made: none.
     assert choose_alpha("auto", **args(
         predictability=lambda: PREDICTABILITY_THRESHOLD)) == 0.0
     assert choose_alpha("auto", **args(predictability=lambda: None)) == 0.0
     assert choose_alpha("auto", **args(predictability=None)) == 0.0
     # Elsewhere the rule was not measured: 0, without scoring the windows.
-    for changes in ({"one_step_windows": False}, {"early_stopping": True},
+    for changes in ({"centred_windows": 0}, {"early_stopping": True},
                     {"incremental": True},
                     {"n_samples": EARLY_STOPPING_MIN_WINDOWS}):
         assert choose_alpha("auto", **args(**changes,
@@ -486,11 +490,14 @@ def test_alpha_auto_in_a_fit():
     scaled = RNNRegressor(**TINY).fit((X - walk.mean()) / walk.std(), y)
     assert scaled._instance_norm_affine is not None
     assert scaled.alpha_ == SHORT_SERIES_ALPHA
-    # Where the rule was not measured: a direct forecast's windows, windows
-    # that stop early, other centring, rows that are not windows,
-    # classifiers.
+    # A direct forecast's windows of the same series: the milder penalty.
     Xd, Yd = make_windows(walk, 12, horizon=3)
-    assert RNNRegressor(**TINY).fit(Xd, Yd).alpha_ == 0.0
+    direct = RNNRegressor(**TINY).fit(Xd, Yd)
+    assert direct.alpha_ == DIRECT_SHORT_SERIES_ALPHA
+    assert direct.net_.optimizer_.param_groups[0]["weight_decay"] == (
+        DIRECT_SHORT_SERIES_ALPHA / direct.batch_size_)
+    # Where the rule was not measured: windows that stop early, other
+    # centring, rows that are not windows, classifiers.
     long_walk = np.cumsum(rng.normal(size=EARLY_STOPPING_MIN_WINDOWS + 20))
     assert RNNRegressor(**TINY).fit(*make_windows(long_walk, 12)).alpha_ == 0.0
     assert RNNRegressor(**TINY, early_stopping=True).fit(X, y).alpha_ == 0.0

@@ -45,11 +45,14 @@ THRESHOLDS = (None, 0.0, 0.1, 0.2, 0.3, 0.4, 0.42, 0.45, 0.48, 0.5, 0.6, 0.7,
               0.8, 0.9, 1.0, 1.2, np.inf)
 
 
-def normalised_windows(train, window, steps_ahead=1):
+def normalised_windows(train, window, steps_ahead=1, horizon=1):
     """Windows of ``train`` and the value ``steps_ahead`` after each, read
     relative to the window's last value and spread, as ``instance_norm``
-    (RevIN, centred on the last value) reads them."""
-    X, y = make_windows(train, window)
+    (RevIN, centred on the last value) reads them; ``horizon``: the
+    windows of a direct forecast (fewer: each needs ``horizon`` values
+    after it), scored on their first target as the library does."""
+    X, y = make_windows(train, window, horizon=horizon)
+    y = y.reshape(len(X), -1)[:, 0]
     n = len(X) - (steps_ahead - 1)
     X, y = X[:n], y[steps_ahead - 1:steps_ahead - 1 + n]
     last = X[:, -1:]
@@ -65,11 +68,11 @@ def steps_for(steps_ahead, window):
     return 1 if fraction is None else max(1, window // fraction)
 
 
-def predictability(train, window, steps_ahead=1):
+def predictability(train, window, steps_ahead=1, horizon=1):
     """Squared error of RidgeCV on the last third of the normalised windows
     (fitted on the first two thirds) over the naive forecast's; the
     library's score with ``steps_ahead=1``."""
-    X, y = normalised_windows(train, window, steps_ahead)
+    X, y = normalised_windows(train, window, steps_ahead, horizon)
     if len(X) < 3:
         return np.inf
     cut = max(2, (2 * len(X)) // 3)
@@ -79,7 +82,7 @@ def predictability(train, window, steps_ahead=1):
     return float(ridge / naive) if naive > 0 else np.inf
 
 
-def scores_for(datasets, include_long=False, steps_ahead="1"):
+def scores_for(datasets, include_long=False, steps_ahead="1", direct=False):
     """{series: its score}; None for the series that stop early (100
     windows or more), which the rule leaves alone whatever their score,
     unless ``include_long`` (an extension measured and rejected:
@@ -88,11 +91,14 @@ def scores_for(datasets, include_long=False, steps_ahead="1"):
     for name in datasets:
         for series in D.load(name).series:
             n_windows = len(series.train) - series.window
+            if direct:  # each window needs a whole horizon after it
+                n_windows -= series.horizon - 1
             long = n_windows >= EARLY_STOPPING_MIN_WINDOWS
             out[series.name] = (
                 None if long and not include_long else predictability(
                     series.train, series.window,
-                    steps_for(steps_ahead, series.window)))
+                    steps_for(steps_ahead, series.window),
+                    series.horizon if direct else 1))
     return out
 
 
@@ -104,16 +110,20 @@ def load_rows(paths):
     return rows
 
 
-def gated_rows(defaults, penalised, scores, threshold):
+def gated_rows(defaults, penalised, scores, threshold, direct_scores=None):
     """The defaults' rows with each series' rows replaced by the penalised
-    ones where its score is above ``threshold`` (None: the defaults)."""
+    ones where its score is above ``threshold`` (None: the defaults); the
+    direct contender's rows by ``direct_scores`` (its windows' scores)
+    where given."""
     label = "defaults" if threshold is None else f"gate>{threshold:g}"
     penalised_by = {(r["dataset"], r["contender"], r["seed"]): r for r in penalised}
     out = []
     for row in defaults:
         key = (row["dataset"], row["contender"], row["seed"])
         chosen = row
-        score = scores.get(row["dataset"])
+        by = (direct_scores if direct_scores is not None
+              and row["contender"] == "ours_direct" else scores)
+        score = by.get(row["dataset"])
         if (threshold is not None and key in penalised_by
                 and score is not None and score > threshold):
             chosen = penalised_by[key]
@@ -121,24 +131,25 @@ def gated_rows(defaults, penalised, scores, threshold):
     return out
 
 
-def write_defaults(args, penalised, scores):
-    """The library's rows now: the defaults' file with the recursive rows of
-    the series the rule penalises replaced (the direct and global
-    contenders are left alone by the rule)."""
+def write_defaults(args, penalised, scores, direct_scores):
+    """The library's rows now: the defaults' file with the recursive and
+    direct rows of the series the rule penalises replaced (the global
+    contender's only with ``--global-rows``)."""
     with open(args.defaults) as f:
         data = json.load(f)
-    recursive = [r for r in penalised if r["contender"] == "ours"]
-    rows = gated_rows(data["rows"], recursive, scores, PREDICTABILITY_THRESHOLD)
+    rows = gated_rows(data["rows"], penalised, scores, PREDICTABILITY_THRESHOLD,
+                      direct_scores)
     if args.global_rows:
         made = {(r["dataset"], r["seed"]): r for r in load_rows(args.global_rows)}
         rows = [made[(r["dataset"], r["seed"])] if r["contender"] == "ours_global"
                 else r for r in rows]
     data["rows"] = [{**r, "config": args.config} for r in rows]
     data["meta"]["command"] = (
-        f"rows of {args.defaults.rsplit('/', 1)[-1]}, the recursive rows of the "
-        f"series that 'auto' weight decay penalises (score above "
+        f"rows of {args.defaults.rsplit('/', 1)[-1]}, the recursive and direct "
+        f"rows of the series that 'auto' weight decay penalises (score above "
         f"{PREDICTABILITY_THRESHOLD}) replaced by those of "
-        + ", ".join(p.rsplit("/", 1)[-1] for p in args.penalised)
+        + ", ".join(p.rsplit("/", 1)[-1]
+                    for p in args.penalised + args.penalised_direct)
         + (", the global rows replaced by "
            + ", ".join(p.rsplit("/", 1)[-1] for p in args.global_rows)
            if args.global_rows else "")
@@ -161,6 +172,10 @@ def main(argv=None):
                              "PREDICTABILITY_THRESHOLD) replaced, as config "
                              "--config")
     parser.add_argument("--config", default="round-11")
+    parser.add_argument("--penalised-direct", nargs="*", default=[],
+                        help="the direct contender's penalised rows (its own "
+                             "alpha); the direct rows of --penalised are then "
+                             "left out")
     parser.add_argument("--include-long", action="store_true",
                         help="gate the series of 100 windows or more too (an "
                              "extension measured and rejected; --write always "
@@ -175,7 +190,10 @@ def main(argv=None):
                              "by the library, replacing the defaults' global "
                              "rows")
     args = parser.parse_args(argv)
-    penalised = [r for r in load_rows(args.penalised) if r["contender"] in CONTENDERS]
+    penalised = [r for r in load_rows(args.penalised) if r["contender"] in CONTENDERS
+                 and not (args.penalised_direct and r["contender"] == "ours_direct")]
+    penalised += [r for r in load_rows(args.penalised_direct)
+                  if r["contender"] == "ours_direct"]
     covered = {(r["dataset"], r["contender"], r["seed"]) for r in penalised}
     whole = [r for r in load_rows([args.defaults]) if r["contender"] in CONTENDERS]
     defaults = [r for r in whole
@@ -188,9 +206,13 @@ def main(argv=None):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         scores = scores_for(datasets, args.include_long, args.steps_ahead)
+        direct_scores = scores_for(datasets, args.include_long, args.steps_ahead,
+                                   direct=True)
         library_scores = scores_for(datasets) if args.include_long else scores
+        library_direct = (scores_for(datasets, direct=True) if args.include_long
+                          else direct_scores)
     if args.write:
-        write_defaults(args, penalised, library_scores)
+        write_defaults(args, penalised, library_scores, library_direct)
     seeds = sorted({r["seed"] for r in defaults})
     print(f"datasets: {' '.join(datasets)}; seeds {seeds}; "
           f"{len(names)} series")
@@ -203,18 +225,21 @@ def main(argv=None):
               "(each) | worst single | > 1.5x | penalised series | fit s "
               "|| whole list: all | single series | panels | > 1.5x")
         for threshold in THRESHOLDS:
-            rows = [r for r in gated_rows(defaults, penalised, scores, threshold)
+            rows = [r for r in gated_rows(defaults, penalised, scores, threshold,
+                                          direct_scores)
                     if r["contender"] == contender]
             stats = F.summary(baselines + rows)
             key = (contender, rows[0]["config"])
             s = stats[key]
             per = F.ratios(baselines + rows)[key]
             above = sum(v is not None and v > 1.5 for v in per.values())
+            by = direct_scores if contender == "ours_direct" else scores
             n_pen = 0 if threshold is None else sum(
-                scores[n] is not None and scores[n] > threshold for n in names)
+                by[n] is not None and by[n] > threshold for n in names)
             panels = ", ".join(f"{g} {v:.3f}" for g, v in s["per_panel"].items()
                                if v is not None)
-            rows = [r for r in gated_rows(whole, penalised, scores, threshold)
+            rows = [r for r in gated_rows(whole, penalised, scores, threshold,
+                                          direct_scores)
                     if r["contender"] == contender]
             w = F.summary(every_baseline + rows)[key]
             per = F.ratios(every_baseline + rows)[key]
