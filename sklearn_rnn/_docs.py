@@ -107,8 +107,10 @@ default='adam'
         MLP means the same here. 'auto' is 0 (the standardised inputs and
         early stopping regularise enough for the small networks this
         package targets) except on a regressor's windows of a short series
-        (fewer than 100 windows, so they train to the end, centred on their
-        last value by ``instance_norm``) that a linear model of the windows
+        (fewer than 100 windows, so they train to the end) or the stacked
+        one-step windows of several series (a global model), centred on
+        their last value by ``instance_norm``, that a linear model of the
+        windows
         predicts no better than 0.4 of the naive forecast's squared error
         on their most recent third: there it is 1.0 for one-step windows
         and 0.1 for a direct forecast's, which pulls the networks toward

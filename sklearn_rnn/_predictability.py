@@ -2,10 +2,11 @@
 
 The 'auto' weight decay (``alpha='auto'``, see
 :func:`sklearn_rnn._plan.choose_alpha`) asks this before any network is
-built: on short series that a linear model of the windows cannot predict
-better than "no change", networks trained to the end fit noise, and a
-penalty that pulls them toward the naive forecast helps; on short series
-with a strong pattern the same penalty erases the pattern.
+built: on short series (and the stacked series of a global model) that a
+linear model of the windows cannot predict better than "no change",
+networks fit noise, and a penalty that pulls them toward the naive forecast
+helps; on series with a strong pattern the same penalty erases the
+pattern.
 """
 
 import numpy as np
@@ -17,20 +18,42 @@ RIDGE_ALPHAS = np.logspace(-3, 3, 13)
 # The linear model is fitted on the first FIT_THIRDS thirds of each series'
 # windows and scored on the rest (the most recent), as a forecast is.
 FIT_THIRDS = 2
+# The most windows the score reads (the most recent of each series): RidgeCV
+# on this many takes milliseconds, and more would only refine the estimate.
+MAX_ROWS = 10_000
 
 
-def normalised_windows(values, y, windows):
+def normalised_windows(values, first_targets, windows):
     """The windows as instance normalisation centred on the last value reads
     them: the change from each window's last value over its spread, inputs
     and next value alike (a flat window is left unscaled)."""
     past = np.asarray(values[:, :windows.step + 1, windows.feature],
                       dtype=np.float64)
-    first = np.asarray(y, dtype=np.float64).reshape(len(values), -1)[:, 0]
-    target = (first - windows.offset) / windows.scale
+    target = (first_targets - windows.offset) / windows.scale
     last = past[:, -1]
     spread = past.std(axis=1)
     spread = np.where(spread > 0, spread, 1.0)
     return (past - last[:, None]) / spread[:, None], (target - last) / spread
+
+
+def recent_spans(series_starts, n_samples, max_rows=MAX_ROWS):
+    """``[(start, stop)]``: the rows of each series of at least three
+    windows, its most recent ``max_rows // n_series`` (at least three) when
+    all would be more than ``max_rows``, and an evenly spaced choice of
+    series when even three of each would be."""
+    bounds = [*series_starts, n_samples]
+    spans = [(start, stop) for start, stop in zip(bounds[:-1], bounds[1:],
+                                                  strict=True)
+             if stop - start >= 3]
+    if not spans or sum(stop - start for start, stop in spans) <= max_rows:
+        return spans
+    per_series = max(3, max_rows // len(spans))
+    spans = [(max(start, stop - per_series), stop) for start, stop in spans]
+    if 3 * len(spans) > max_rows:
+        chosen = np.unique(np.linspace(0, len(spans) - 1, max_rows // 3)
+                           .astype(np.intp))
+        spans = [spans[i] for i in chosen]
+    return spans
 
 
 def window_predictability(values, y, windows):
@@ -40,7 +63,8 @@ def window_predictability(values, y, windows):
     RidgeCV is fitted on the first two thirds of each series' windows and
     scored on the last third. Near 0: the windows predict the next value
     well (a strong season or trend); near 1 or above: no better than "no
-    change" (noise, a random walk).
+    change" (noise, a random walk). At most ``MAX_ROWS`` windows are read
+    (the most recent of each series).
 
     Parameters
     ----------
@@ -58,19 +82,22 @@ def window_predictability(values, y, windows):
         when every scored window is followed by its own last value (the
         naive forecast is exact).
     """
-    X, target = normalised_windows(values, y, windows)
-    bounds = [*windows.series_starts, len(values)]
+    spans = recent_spans(windows.series_starts, len(values))
+    if not spans:
+        return None
     fit_rows, scored_rows = [], []
-    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
-        if stop - start < 3:
-            continue
+    for start, stop in spans:
         cut = start + max(2, (FIT_THIRDS * (stop - start)) // 3)
         fit_rows.append(np.arange(start, cut))
         scored_rows.append(np.arange(cut, stop))
-    if not fit_rows:
-        return None
     fit_rows, scored_rows = np.concatenate(fit_rows), np.concatenate(scored_rows)
-    model = RidgeCV(alphas=RIDGE_ALPHAS).fit(X[fit_rows], target[fit_rows])
-    linear = np.mean((model.predict(X[scored_rows]) - target[scored_rows]) ** 2)
-    naive = np.mean(target[scored_rows] ** 2)
+    first = np.asarray(y, dtype=np.float64).reshape(len(values), -1)[:, 0]
+
+    def rows(index):
+        return normalised_windows(values[index], first[index], windows)
+
+    model = RidgeCV(alphas=RIDGE_ALPHAS).fit(*rows(fit_rows))
+    X, target = rows(scored_rows)
+    linear = np.mean((model.predict(X) - target) ** 2)
+    naive = np.mean(target ** 2)
     return float(linear / naive) if naive > 0 else float("inf")

@@ -22,7 +22,7 @@ from sklearn_rnn._plan import (
     choose_validation_fraction,
     choose_zero_output_layer,
 )
-from sklearn_rnn._predictability import window_predictability
+from sklearn_rnn._predictability import recent_spans, window_predictability
 from sklearn_rnn._window import find_continued_feature, find_series_starts
 
 # One network: these tests are not about ensembles (test_ensemble.py is).
@@ -413,6 +413,7 @@ def test_alpha_auto_rule_as_a_function():
     def args(**changes):
         base = dict(centred_windows=1, early_stopping=False,
                     incremental=False, n_samples=EARLY_STOPPING_MIN_WINDOWS - 1,
+                    n_series=1,
                     predictability=lambda: PREDICTABILITY_THRESHOLD + 0.1)
         return {**base, **changes}
 
@@ -427,10 +428,17 @@ def test_alpha_auto_rule_as_a_function():
         predictability=lambda: PREDICTABILITY_THRESHOLD)) == 0.0
     assert choose_alpha("auto", **args(predictability=lambda: None)) == 0.0
     assert choose_alpha("auto", **args(predictability=None)) == 0.0
+    # The stacked one-step windows of several series (a global model): also
+    # when they stop early.
+    many = dict(early_stopping=True, n_samples=10 * EARLY_STOPPING_MIN_WINDOWS,
+                n_series=5)
+    assert choose_alpha("auto", **args(**many)) == SHORT_SERIES_ALPHA
     # Elsewhere the rule was not measured: 0, without scoring the windows.
     for changes in ({"centred_windows": 0}, {"early_stopping": True},
                     {"incremental": True},
-                    {"n_samples": EARLY_STOPPING_MIN_WINDOWS}):
+                    {"n_samples": EARLY_STOPPING_MIN_WINDOWS},
+                    {**many, "centred_windows": 3},
+                    {**many, "incremental": True}):
         assert choose_alpha("auto", **args(**changes,
                                            predictability=_never_called)) == 0.0
     # A number is used as given.
@@ -465,10 +473,30 @@ def test_window_predictability_tells_a_pattern_from_noise():
     assert window_predictability(scaled, y, _series_windows(scaled, y)) == (
         pytest.approx(window_predictability(X3, y, _series_windows(X3, y)),
                       rel=1e-6))
+    # Stacked series are split one by one: the seasonal one's windows after
+    # the random walk's score as the seasonal ones alone do.
+    both_X, both_y = make_windows([walk, seasonal], 24)
+    both_X = np.asarray(both_X, dtype=np.float32)[:, :, None]
+    windows = _series_windows(both_X, both_y)
+    assert windows.n_series == 2
+    n_walk = len(walk) - 24
+    only_seasonal = windows._replace(series_starts=(0,))
+    assert window_predictability(both_X[n_walk:], both_y[n_walk:],
+                                 only_seasonal) == pytest.approx(scores["seasonal"])
     # Too few windows to split: no score.
     assert window_predictability(X3[:2], y[:2],
                                  _series_windows(X3[:4], y[:4])._replace(
                                      series_starts=(0,))) is None
+
+
+def test_window_predictability_reads_the_most_recent_windows_of_each_series():
+    # All of them up to the cap, then the most recent of each, at least
+    # three, then an evenly spaced choice of series.
+    assert recent_spans((0, 10, 12), 40, max_rows=100) == [(0, 10), (12, 40)]
+    assert recent_spans((0, 100), 300, max_rows=100) == [(50, 100), (250, 300)]
+    assert recent_spans(tuple(range(0, 400, 4)), 400, max_rows=30) == [
+        (4 * i + 1, 4 * i + 4) for i in np.linspace(0, 99, 10).astype(int)]
+    assert recent_spans((0,), 2) == []
 
 
 def test_alpha_auto_in_a_fit():
@@ -496,9 +524,13 @@ def test_alpha_auto_in_a_fit():
     assert direct.alpha_ == DIRECT_SHORT_SERIES_ALPHA
     assert direct.net_.optimizer_.param_groups[0]["weight_decay"] == (
         DIRECT_SHORT_SERIES_ALPHA / direct.batch_size_)
-    # Where the rule was not measured: windows that stop early, other
-    # centring, rows that are not windows, classifiers.
+    # A global model's stacked windows: gated also when they stop early.
     long_walk = np.cumsum(rng.normal(size=EARLY_STOPPING_MIN_WINDOWS + 20))
+    other_walk = np.cumsum(rng.normal(size=EARLY_STOPPING_MIN_WINDOWS + 20))
+    stacked = RNNRegressor(**TINY).fit(*make_windows([long_walk, other_walk], 12))
+    assert stacked.early_stopping_ and stacked.alpha_ == SHORT_SERIES_ALPHA
+    # Where the rule was not measured: one series' windows that stop early,
+    # other centring, rows that are not windows, classifiers.
     assert RNNRegressor(**TINY).fit(*make_windows(long_walk, 12)).alpha_ == 0.0
     assert RNNRegressor(**TINY, early_stopping=True).fit(X, y).alpha_ == 0.0
     for params in ({"instance_norm": None}, {"instance_norm_center": "mean"}):
