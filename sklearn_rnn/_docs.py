@@ -116,7 +116,7 @@ default='adam'
         and 0.1 for a direct forecast's, which pulls the networks toward
         the naive forecast instead of the noise (on the forecast
         benchmark's prisonLF panel, MASE ratio to seasonal naive 1.15 ->
-        0.91; docs: "Getting a good model"). The value used is
+        0.92; docs: "Getting a good model"). The value used is
         ``alpha_``.
     clip_grad_norm : float or None, default=None
         Clip the global L2 norm of the gradients to this value each step.

@@ -259,7 +259,8 @@ def choose_average_weights(average_weights, incremental, early_stopping):
 
 
 def choose_ensemble_size(ensemble_size, incremental, early_stopping,
-                         n_valid_steps, regression_on_rows, direct_windows):
+                         n_valid_steps, regression_on_rows, direct_windows,
+                         penalised_windows=False):
     """``ensemble_size_``: with 'auto', ``ENSEMBLE_MEMBERS`` networks when
     the training sequences hold at most ``ENSEMBLE_MAX_STEPS`` valid time
     steps in all, else one; one for ``partial_fit``, whose first batch says
@@ -279,11 +280,18 @@ def choose_ensemble_size(ensemble_size, incremental, early_stopping,
     -> 1.109 on prisonLF's 32; seeds 0-2) in under a third of the time (7.8
     -> 2.2 s per fit, one thread), while the recursive forecast, whose
     one-step errors compound, lost with one (0.725 -> 0.758):
-    benchmarks/results/round8-forecast-levers.md."""
+    benchmarks/results/round8-forecast-levers.md. Windows that the 'auto'
+    weight decay penalises (``penalised_windows``, see :func:`choose_alpha`)
+    are one network too: the penalty already smooths what three networks
+    average, and on the forecast benchmark's 43 such series one network
+    forecast as well as three (recursive, seeds 0-2: 0.723 either way on
+    the short datasets, prisonLF 0.917 against 0.912, single series 0.689
+    against 0.690) in half the time (mean fit over those datasets 3.2 ->
+    1.5 s): benchmarks/results/round11-alpha-gate.md."""
     if ensemble_size != "auto":
         return int(ensemble_size)
-    if incremental or direct_windows or (early_stopping
-                                         and not regression_on_rows):
+    if incremental or direct_windows or penalised_windows or (
+            early_stopping and not regression_on_rows):
         return 1
     return ENSEMBLE_MEMBERS if n_valid_steps <= ENSEMBLE_MAX_STEPS else 1
 
@@ -507,8 +515,9 @@ def plan_fit(params, summary, *, new_network, incremental, has_X_val,
     """The fit plan for ``params`` (``get_params()``) on data ``summary``.
 
     The order is the rules' dependencies: early stopping first (the
-    ensemble, the weight average and the training sizes depend on it);
-    the architecture only when the fit builds a new network.
+    ensemble, the weight average and the training sizes depend on it),
+    then the weight decay (the ensemble depends on it); the architecture
+    only when the fit builds a new network.
     """
     regression_on_rows = is_regression_on_rows(
         regression, sequence_output, summary.series_windows, has_X_val)
@@ -527,6 +536,11 @@ def plan_fit(params, summary, *, new_network, incremental, has_X_val,
                            and params.get("instance_norm_center") == "last")
                        else 0)
     one_step_windows = centred_windows == 1
+    alpha = choose_alpha(
+        params["alpha"], centred_windows, early_stopping, incremental,
+        summary.n_samples,
+        0 if summary.series_windows is None else summary.series_windows.n_series,
+        summary.predictability)
     architecture = None
     if new_network:
         conv_layers = choose_conv_layers(params["conv_layers"], summary.n_steps,
@@ -546,7 +560,9 @@ def plan_fit(params, summary, *, new_network, incremental, has_X_val,
                 params["ensemble_size"], incremental, early_stopping,
                 summary.n_valid_steps, regression_on_rows,
                 direct_windows=(summary.series_windows is not None
-                                and summary.series_windows.horizon > 1)),
+                                and summary.series_windows.horizon > 1),
+                # Measured with the 'auto' penalty, not a user's alpha.
+                penalised_windows=params["alpha"] == "auto" and alpha > 0),
             zero_output_layer=choose_zero_output_layer(
                 regression_on_rows, early_stopping, one_step_windows),
         )
@@ -563,11 +579,7 @@ def plan_fit(params, summary, *, new_network, incremental, has_X_val,
         batch_size=batch_size,
         n_iter_no_change=choose_patience(params["n_iter_no_change"], n_train,
                                          batch_size),
-        alpha=choose_alpha(
-            params["alpha"], centred_windows, early_stopping, incremental,
-            summary.n_samples,
-            0 if summary.series_windows is None else summary.series_windows.n_series,
-            summary.predictability),
+        alpha=alpha,
     )
     plan = FitPlan(architecture, training)
     check_plan(params, plan, summary)

@@ -355,6 +355,9 @@ def test_zero_output_layer_and_ensemble_rules_as_functions():
     assert choose_ensemble_size("auto", **args, direct_windows=True) == 1
     assert choose_ensemble_size("auto", **args, direct_windows=False) == 3
     assert choose_ensemble_size(2, **args, direct_windows=True) == 2
+    # Windows the 'auto' weight decay penalises: one network.
+    assert choose_ensemble_size("auto", **args, direct_windows=False,
+                                penalised_windows=True) == 1
 
 
 def test_output_layer_starts_at_zero_for_a_regression_on_rows_that_stops_early():
@@ -513,6 +516,13 @@ def test_alpha_auto_in_a_fit():
         SHORT_SERIES_ALPHA / noisy.batch_size_)
     Xs, ys = make_windows(seasonal, 24)
     assert RNNRegressor(**TINY).fit(Xs, ys).alpha_ == 0.0
+    # The penalised fit trains one network where the 'auto' ensemble would
+    # train three; the same ensemble rule with a user's alpha keeps three.
+    untuned = {**TINY}
+    del untuned["ensemble_size"]
+    assert RNNRegressor(**untuned).fit(X, y).ensemble_size_ == 1
+    assert RNNRegressor(**untuned).fit(Xs, ys).ensemble_size_ == 3
+    assert RNNRegressor(**untuned, alpha=1.0).fit(Xs, ys).ensemble_size_ == 3
     # The windows rescaled and the targets not (a scaler before the
     # windows): the same choice.
     scaled = RNNRegressor(**TINY).fit((X - walk.mean()) / walk.std(), y)
