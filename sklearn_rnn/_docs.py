@@ -149,8 +149,9 @@ default='adam'
         ``partial_fit`` and with early stopping on windows of a series,
         on ``X_val``, in a classifier or for one output per step, and for
         the windows of a direct forecast (several steps per window) of any
-        size (on windows three networks forecast no better than one on the
-        benchmark, docs: "Getting a good model"); a regressor's other rows
+        size and for windows that ``alpha='auto'`` penalises (on windows
+        three networks forecast no better than one on the benchmark, docs:
+        "Getting a good model"); a regressor's other rows
         keep the ensemble when they stop early (on the members' mean
         validation loss). The training history's losses are the members'
         mean (``clip_grad_norm`` clips the norm of all members' gradients
