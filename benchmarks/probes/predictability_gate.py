@@ -32,10 +32,14 @@ import json
 import warnings
 
 import numpy as np
-from sklearn.linear_model import RidgeCV
 
 from sklearn_rnn import make_windows
-from sklearn_rnn._plan import EARLY_STOPPING_MIN_WINDOWS, PREDICTABILITY_THRESHOLD
+from sklearn_rnn._plan import (
+    EARLY_STOPPING_MIN_WINDOWS,
+    PREDICTABILITY_THRESHOLD,
+    SeriesWindows,
+)
+from sklearn_rnn._predictability import window_predictability
 
 from .. import forecast as F
 from .. import forecast_data as D
@@ -43,22 +47,6 @@ from .. import forecast_data as D
 CONTENDERS = ("ours", "ours_direct")
 THRESHOLDS = (None, 0.0, 0.1, 0.2, 0.3, 0.4, 0.42, 0.45, 0.48, 0.5, 0.6, 0.7,
               0.8, 0.9, 1.0, 1.2, np.inf)
-
-
-def normalised_windows(train, window, steps_ahead=1, horizon=1):
-    """Windows of ``train`` and the value ``steps_ahead`` after each, read
-    relative to the window's last value and spread, as ``instance_norm``
-    (RevIN, centred on the last value) reads them; ``horizon``: the
-    windows of a direct forecast (fewer: each needs ``horizon`` values
-    after it), scored on their first target as the library does."""
-    X, y = make_windows(train, window, horizon=horizon)
-    y = y.reshape(len(X), -1)[:, 0]
-    n = len(X) - (steps_ahead - 1)
-    X, y = X[:n], y[steps_ahead - 1:steps_ahead - 1 + n]
-    last = X[:, -1:]
-    spread = X.std(axis=1, keepdims=True)
-    spread = np.where(spread > 0, spread, 1.0)
-    return (X - last) / spread, (y - last[:, 0]) / spread[:, 0]
 
 
 def steps_for(steps_ahead, window):
@@ -69,17 +57,20 @@ def steps_for(steps_ahead, window):
 
 
 def predictability(train, window, steps_ahead=1, horizon=1):
-    """Squared error of RidgeCV on the last third of the normalised windows
-    (fitted on the first two thirds) over the naive forecast's; the
-    library's score with ``steps_ahead=1``."""
-    X, y = normalised_windows(train, window, steps_ahead, horizon)
-    if len(X) < 3:
-        return np.inf
-    cut = max(2, (2 * len(X)) // 3)
-    model = RidgeCV(alphas=np.logspace(-3, 3, 13)).fit(X[:cut], y[:cut])
-    ridge = np.mean((model.predict(X[cut:]) - y[cut:]) ** 2)
-    naive = np.mean(y[cut:] ** 2)
-    return float(ridge / naive) if naive > 0 else np.inf
+    """The library's score (``window_predictability``) of the windows of
+    ``train`` (``horizon``: a direct forecast's windows, fewer, scored on
+    their first target); ``inf`` with fewer than three windows. With
+    ``steps_ahead > 1`` (a rejected variant) the target is the value that
+    many steps after each window instead of the next one."""
+    X, y = make_windows(train, window, horizon=horizon)
+    values = np.asarray(X, dtype=np.float64)[:, :, None]
+    targets = y.reshape(len(X), -1)[:, 0]
+    n = len(X) - (steps_ahead - 1)
+    values, targets = values[:n], targets[steps_ahead - 1:steps_ahead - 1 + n]
+    windows = SeriesWindows(feature=0, step=window - 1, scale=1.0, offset=0.0,
+                            series_starts=(0,), horizon=horizon)
+    share = window_predictability(values, targets, windows) if n > 0 else None
+    return np.inf if share is None else share
 
 
 def scores_for(datasets, include_long=False, steps_ahead="1", direct=False):
@@ -217,7 +208,7 @@ def main(argv=None):
     print(f"datasets: {' '.join(datasets)}; seeds {seeds}; "
           f"{len(names)} series")
     print("scores (series: predictability; '-': 100 windows or more, left alone):")
-    for name in sorted(names, key=lambda n: (scores[n] is None, scores[n] or 0)):
+    for name in sorted(names, key=lambda n: (scores[n] is None, scores[n] or 0, n)):
         score = "-" if scores[name] is None else f"{scores[name]:.3f}"
         print(f"  {score:>7}  {name}")
     for contender in CONTENDERS:
