@@ -76,17 +76,20 @@ def predictability(train, window, steps_ahead=1, horizon=1):
 def scores_for(datasets, include_long=False, steps_ahead="1", direct=False):
     """{series: its score}; None for the series that stop early (100
     windows or more), which the rule leaves alone whatever their score,
-    unless ``include_long`` (an extension measured and rejected:
-    ``round11-alpha-gate.md``, section 3)."""
+    unless ``include_long``: True (an extension measured and rejected:
+    ``round11-alpha-gate.md``, section 3) or a number of windows below
+    which they are scored too (``round12-alpha-window-count.md``)."""
     out = {}
     for name in datasets:
         for series in D.load(name).series:
             n_windows = len(series.train) - series.window
             if direct:  # each window needs a whole horizon after it
                 n_windows -= series.horizon - 1
-            long = n_windows >= EARLY_STOPPING_MIN_WINDOWS
+            long = n_windows >= EARLY_STOPPING_MIN_WINDOWS and (
+                not include_long
+                or (include_long is not True and n_windows >= include_long))
             out[series.name] = (
-                None if long and not include_long else predictability(
+                None if long else predictability(
                     series.train, series.window,
                     steps_for(steps_ahead, series.window),
                     series.horizon if direct else 1))
@@ -167,10 +170,12 @@ def main(argv=None):
                         help="the direct contender's penalised rows (its own "
                              "alpha); the direct rows of --penalised are then "
                              "left out")
-    parser.add_argument("--include-long", action="store_true",
+    parser.add_argument("--include-long", nargs="?", const=True, default=False,
+                        type=int, metavar="MAX_WINDOWS",
                         help="gate the series of 100 windows or more too (an "
-                             "extension measured and rejected; --write always "
-                             "follows the library's rule)")
+                             "extension measured and rejected), or those "
+                             "below MAX_WINDOWS windows; --write always "
+                             "follows the library's rule")
     parser.add_argument("--steps-ahead", default="1",
                         choices=("1", "quarter", "half", "window"),
                         help="score the change this far ahead (a fraction of "
