@@ -27,6 +27,13 @@ series' recursive MASE ratio to the seasonal naive forecast without and
 with ``alpha=1.0`` (means over the seeds of the committed rows)::
 
     python -m benchmarks.probes.noisy_sine_penalty --scores --steps 1 half
+
+``--spectral`` scores the whole training series instead: the share of the
+periodogram (after a straight line is taken off) in its strongest component
+with a period longer than the window, for the series the library's score
+puts above the threshold::
+
+    python -m benchmarks.probes.noisy_sine_penalty --spectral
 """
 
 import argparse
@@ -36,6 +43,7 @@ import numpy as np
 from sklearn.linear_model import RidgeCV
 
 from sklearn_rnn import RNNRegressor, make_windows, recursive_forecast
+from sklearn_rnn._plan import PREDICTABILITY_THRESHOLD
 
 from .. import forecast_data as D
 from .predictability_gate import load_rows, predictability
@@ -139,11 +147,46 @@ def run_scores(steps_options):
                   f"{name:32s} {change} {verdict}")
 
 
+def spectral_peak_share(values, window):
+    """The strongest periodogram component with a period longer than
+    ``window`` as a share of the whole (a straight line taken off first)."""
+    values = np.asarray(values, dtype=np.float64)
+    t = np.arange(len(values))
+    values = values - np.polyval(np.polyfit(t, values, 1), t)
+    power = np.abs(np.fft.rfft(values))[1:] ** 2
+    slow = np.fft.rfftfreq(len(values))[1:] < 1.0 / window
+    return float(power[slow].max() / power.sum()) if slow.any() else 0.0
+
+
+def run_spectral():
+    baselines = load_rows(["benchmarks/results/forecast-baselines.json"])
+    snaive = {r["dataset"]: r["mase"] for r in baselines
+              if r["contender"] == "snaive"}
+    before, after = mean_ratio(DEFAULT_ROWS, snaive), mean_ratio(PENALISED_ROWS, snaive)
+    items = [(s.name, s.train, s.window) for name in D.LOADERS
+             for s in D.load(name).series if s.name in before and s.name in after]
+    for spec in SCORED_SINES + ("0.1:120:20",):
+        freq, n, window = parse_sine(spec)
+        items.append((f"sine {spec}", noisy_sine(freq, n, 0, extra=0)[0], window))
+    rows = []
+    for name, train, window in items:
+        score = predictability(train, window)
+        if score > PREDICTABILITY_THRESHOLD:
+            rows.append((spectral_peak_share(train, window), score, name,
+                         len(train) - window))
+    print("peak share | score | windows | series | ratio alpha=0 -> alpha=1")
+    for share, score, name, n_windows in sorted(rows):
+        change = (f"{before[name]:.2f} -> {after[name]:.2f}" if name in before
+                  else "(tutorial sine)")
+        print(f"  {share:5.2f} {score:5.2f} {n_windows:5d}  {name:32s} {change}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sines", nargs="*", metavar="FREQ:N:WINDOW")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--scores", action="store_true")
+    parser.add_argument("--spectral", action="store_true")
     parser.add_argument("--steps", nargs="+", default=["1", "half"],
                         choices=("1", "half"))
     args = parser.parse_args(argv)
@@ -153,6 +196,8 @@ def main(argv=None):
             run_sines(args.sines, args.seeds)
         if args.scores:
             run_scores(args.steps)
+        if args.spectral:
+            run_spectral()
 
 
 if __name__ == "__main__":
