@@ -35,9 +35,11 @@ def summary_line(label, rows, baselines, contender):
     above = sum(v is not None and v > 1.5 for v in per.values())
     panels = ", ".join(f"{g} {v:.3f}" for g, v in s["per_panel"].items()
                        if v is not None)
-    panel_mean = "-" if s["panels"] is None else f"{s['panels']:.3f}"
-    return (f"  {label:<10} {len(names):3d} series | all {s['all']:.3f} | single "
-            f"{s['series']:.3f} | panels {panel_mean} ({panels}) | > 1.5x "
+    def number(value):
+        return "-" if value is None else f"{value:.3f}"
+    return (f"  {label:<10} {len(names):3d} series | all {number(s['all'])} | "
+            f"single {number(s['series'])} | panels {number(s['panels'])} "
+            f"({panels}) | > 1.5x "
             f"{above} | fit {np.mean([r['fit_s'] for r in rows]):.2f} s (max "
             f"{max(r['fit_s'] for r in rows):.1f})"), per
 
