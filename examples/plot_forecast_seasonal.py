@@ -111,10 +111,12 @@ forecasts["Ridge (recursive)"] = recursive_forecast(ridge, last_window, horizon)
 # recent ones, never a shuffled slice) and keeps the weights of the best
 # epoch. ``instance_norm=None``:
 # the changes have no trend, and a window's mean change (the growth rate)
-# is worth reading as it is; by default each window would be standardised
+# is worth reading as it is. By default each window would be standardised
 # by its own level and spread (see the last model below), which is what a
-# trending series needs, and here costs accuracy (the level MAE of the
-# recursive forecast is about 0.71 with it instead of 0.34).
+# trending series needs; these windows of a strong yearly cycle it would
+# centre on their mean (``instance_norm_center='auto'``), which here helps
+# the recursive forecast (its level MAE about 0.30 instead of 0.59; centred
+# on the last value, 1.46).
 params = dict(
     hidden_size=32,
     max_iter=100,

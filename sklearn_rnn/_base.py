@@ -35,7 +35,7 @@ from ._fitted_state import FittedState, _to_cpu  # noqa: F401 (re-exported)
 from ._module import CELLS, POOLINGS, zero_output_layers
 from ._net import TailSplit, as_dataset
 from ._plan import DataSummary, check_fit_request, plan_fit
-from ._predictability import window_predictability
+from ._predictability import window_predictability, window_seasonality
 from ._predicting import PREDICT_BATCH_SIZE, Predicting  # noqa: F401 (re-exported)
 from ._sequences import (
     Sequences,
@@ -492,6 +492,10 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
             predictability=(None if series_windows is None else
                             lambda: window_predictability(batch.values, y,
                                                           series_windows)),
+            # A pass over the windows: made only when the 'auto' centre asks.
+            seasonality=(None if series_windows is None else
+                         lambda: window_seasonality(batch.values,
+                                                    series_windows)),
         )
 
     def _set_plan(self, plan):

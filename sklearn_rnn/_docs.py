@@ -109,8 +109,9 @@ default='adam'
         package targets) except on a regressor's windows of a short series
         (fewer than 100 windows, so they train to the end) or the stacked
         one-step windows of several series (a global model), centred on
-        their last value by ``instance_norm``, that a linear model of the
-        windows
+        their last value by ``instance_norm`` (or on their mean where
+        ``instance_norm_center='auto'`` chose it), that a linear model of
+        the windows
         predicts no better than 0.4 of the naive forecast's squared error
         on their most recent third: there it is 1.0 for one-step windows
         and 0.1 for a direct forecast's, which pulls the networks toward
@@ -179,9 +180,10 @@ default='adam'
         keep where there is little to learn, and holds out at least 30
         rows (``validation_fraction='auto'``). One-step windows of a series
         that stop early start the same way when they are centred on their
-        last value (``instance_norm`` on, ``instance_norm_center='last'``):
-        a zero output is then the naive forecast (forecast benchmark:
-        recursive MASE ratio 0.767 -> 0.738).
+        last value (``instance_norm`` on, ``instance_norm_center`` 'last'
+        or 'auto'; or on their mean where 'auto' chose it): a zero output
+        is then the naive forecast, or the window's mean (forecast
+        benchmark: recursive MASE ratio 0.767 -> 0.738).
         Elsewhere it stays off: a tenth of a small training set (fewer
         than 10 rows) is too few to stop on, on a short series it would
         withhold the latest period from training (forecast benchmark:

@@ -57,15 +57,17 @@ from ._state_checks import (
 __all__ = ["save_model", "load_model"]
 
 FORMAT_NAME = "sklearn-rnn-model"
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 # The versions this code reads (it writes FORMAT_VERSION). Version 2 added
 # RNNRegressor's instance_norm_center; a version-1 file's windows were
 # centred on their mean (_upgrade_version_1). Version 3 added the fitted
 # validation_fraction_ (validation_fraction='auto'); an older file's
 # validation_fraction was a number, the one it trained with
 # (_upgrade_version_2). Version 4 added the fitted alpha_ (alpha='auto'),
-# likewise (_upgrade_version_3).
-SUPPORTED_VERSIONS = (1, 2, 3, 4)
+# likewise (_upgrade_version_3). Version 5 added RNNRegressor's fitted
+# instance_norm_center_ (instance_norm_center='auto'), likewise
+# (_upgrade_version_4).
+SUPPORTED_VERSIONS = (1, 2, 3, 4, 5)
 _METADATA = "metadata.json"
 _WEIGHTS = "weights.safetensors"
 _HISTORY = "history.json"
@@ -672,6 +674,8 @@ def _new_estimator(metadata, budget):
         _upgrade_version_2(cls, params, fitted)
     if metadata["format_version"] <= 3:
         _upgrade_version_3(cls, params, fitted)
+    if metadata["format_version"] <= 4:
+        _upgrade_version_4(cls, params, fitted)
     names = set(cls().get_params(deep=False))
     if set(params) != names:
         unknown, missing = sorted(set(params) - names), sorted(names - set(params))
@@ -737,6 +741,16 @@ def _upgrade_version_3(cls, params, fitted):
     if cls.__name__ == "RNNSeq2Seq" or "alpha_" in fitted:
         return
     fitted["alpha_"] = params.get("alpha")
+
+
+def _upgrade_version_4(cls, params, fitted):
+    """Before version 5 the regressor's ``instance_norm_center`` had no
+    'auto': the stored centre is the one its windows trained with, the
+    fitted ``instance_norm_center_`` of today (checked as every attribute
+    next)."""
+    if cls.__name__ != "RNNRegressor" or "instance_norm_center_" in fitted:
+        return
+    fitted["instance_norm_center_"] = params.get("instance_norm_center")
 
 
 def _tensor_layout(estimator, metadata, budget):

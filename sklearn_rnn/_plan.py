@@ -78,6 +78,17 @@ VALIDATION_MAX_FRACTION = 0.3
 # and every other series from 0.50: every threshold from 0.33 to 0.50 gives
 # the same split.
 SHORT_SERIES_ALPHA = 1.0
+# The 'auto' centre of the instance normalisation: one-step windows of a
+# single series are centred on their mean, not their last value, when some
+# lag within the window repeats the series far more closely than one step
+# does: the smallest mean absolute change over 2 or more steps is below
+# SEASONAL_CENTRE_THRESHOLD of the mean absolute change over one step
+# (sklearn_rnn._predictability.window_seasonality). On the forecast
+# benchmark (seeds 0-2, benchmarks/results/round12-mean-centre.md) the
+# series below it are the strongly seasonal ones (departures' five,
+# souvenirs, austourists: 0.30-0.59); the next score up is 0.79 (shampoo),
+# and every threshold between gives the same split: 0.7 is its middle.
+SEASONAL_CENTRE_THRESHOLD = 0.7
 # A direct forecast's windows: 1.0 flattened their trends (short series
 # 0.735 -> 0.826); 0.1 gained (0.735 -> 0.699; round11-alpha-gate.md).
 DIRECT_SHORT_SERIES_ALPHA = 0.1
@@ -121,6 +132,10 @@ class DataSummary:
     # forecast's (sklearn_rnn._predictability), or None: a function of no
     # arguments (a model fit), called only by the rule that needs it.
     predictability: object = None
+    # The smallest change over a lag within the windows over the change over
+    # one step (sklearn_rnn._predictability.window_seasonality), or None: a
+    # function of no arguments, called only by the rule that needs it.
+    seasonality: object = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +146,8 @@ class ArchitecturePlan:
     instance_norm_steps: int | None
     # (scale, offset): the targets' units from the feature's.
     instance_norm_affine: tuple | None
+    # What the normalised windows are centred on: 'last' or 'mean'.
+    instance_norm_center: str
     standardize_sequences: bool
     ensemble_size: int
     # Whether each network's output layer starts at zero (the training mean).
@@ -204,6 +221,38 @@ def choose_instance_norm(instance_norm, series_windows, n_steps):
     if instance_norm == "auto":
         return None, None, None
     return int(instance_norm), None, None
+
+
+def choose_instance_norm_center(instance_norm_center, feature, series_windows,
+                                seasonality):
+    """``instance_norm_center_`` (regressor): with 'auto', 'mean' for
+    one-step windows of a single series (``series_windows``) that are
+    strongly seasonal within the window (``seasonality()`` below
+    ``SEASONAL_CENTRE_THRESHOLD``, called only then), 'last' otherwise
+    (and wherever no feature is normalised, where the centre is unused).
+
+    A network that has learnt little forecasts its windows' centre. The
+    last value of a strongly seasonal window is a point somewhere in the
+    season; the window's mean, over a season or more, is the series' level.
+    On the forecast benchmark (seeds 0-2, recursive,
+    ``benchmarks/results/round12-mean-centre.md``) centring the seven
+    series below the threshold on their mean took departures 1.180 ->
+    0.919 (AutoETS 0.920) and souvenirs 0.96 -> 0.48 (ratios to the
+    seasonal naive forecast), the whole list 0.737 -> 0.713 (AutoETS
+    0.729); centring every series on its mean lost (0.790), and so did a
+    direct forecast's windows (departures 1.073 -> 1.165) and, for a
+    global model, stacked windows of several series: they keep 'last'. A
+    smooth cycle longer than the window (the noisy-sine tutorials) scores
+    above 1."""
+    if instance_norm_center != "auto":
+        return instance_norm_center
+    if (feature is None or series_windows is None or series_windows.horizon != 1
+            or series_windows.n_series != 1 or seasonality is None):
+        return "last"
+    ratio = seasonality()
+    if ratio is not None and ratio < SEASONAL_CENTRE_THRESHOLD:
+        return "mean"
+    return "last"
 
 
 def choose_standardize_sequences(standardize_sequences, embedded,
@@ -302,7 +351,9 @@ def choose_zero_output_layer(regression_on_rows, early_stopping,
     stops early on a regression's rows (:func:`is_regression_on_rows`) or
     on one-step windows of a series (``one_step_windows``: the targets
     continue the series one step ahead, what ``recursive_forecast`` rolls
-    forward) centred on their last value by instance normalisation.
+    forward) centred on their last value by instance normalisation (or on
+    their mean where ``instance_norm_center='auto'`` chose it: a zero
+    output then forecasts the window's mean).
 
     On rows, the targets are standardised, so a zero output layer predicts
     the training mean, and early stopping can keep a model close to it when
@@ -526,14 +577,20 @@ def plan_fit(params, summary, *, new_network, incremental, has_X_val,
         summary.n_samples, regression_on_rows)
     feature, steps, affine = choose_instance_norm(
         params.get("instance_norm"), summary.series_windows, summary.n_steps)
-    # Windows of a series centred on their last value (their horizon; 0 for
-    # other rows), where a zero output is the naive forecast: the zero start
-    # (one-step windows) and the 'auto' weight decay were measured there.
+    center = (choose_instance_norm_center(
+        params.get("instance_norm_center"), feature, summary.series_windows,
+        summary.seasonality) if regression else "last")
+    # Windows of a series centred on their last value, or on their mean where
+    # 'auto' chose it (their horizon; 0 for other rows), where a zero output
+    # is the centre's forecast: the zero start (one-step windows) and the
+    # 'auto' weight decay were measured there. A user's own 'mean' keeps
+    # what it trained with before either rule.
     centred_windows = (summary.series_windows.horizon
                        if (regression and not sequence_output
                            and summary.series_windows is not None
                            and feature is not None
-                           and params.get("instance_norm_center") == "last")
+                           and (center == "last"
+                                or params.get("instance_norm_center") == "auto"))
                        else 0)
     one_step_windows = centred_windows == 1
     alpha = choose_alpha(
@@ -552,6 +609,7 @@ def plan_fit(params, summary, *, new_network, incremental, has_X_val,
             instance_norm_feature=feature,
             instance_norm_steps=steps,
             instance_norm_affine=affine,
+            instance_norm_center=center,
             standardize_sequences=choose_standardize_sequences(
                 params["standardize_sequences"],
                 params["embedding_dim"] is not None, feature,

@@ -1,12 +1,18 @@
-"""How well a linear model predicts the next value of windows of a series.
+"""Scores of windows of a series, read before any network is built.
 
-The 'auto' weight decay (``alpha='auto'``, see
-:func:`sklearn_rnn._plan.choose_alpha`) asks this before any network is
-built: on short series (and the stacked series of a global model) that a
-linear model of the windows cannot predict better than "no change",
-networks fit noise, and a penalty that pulls them toward the naive forecast
-helps; on series with a strong pattern the same penalty erases the
-pattern.
+How well a linear model predicts the next value: the 'auto' weight decay
+(``alpha='auto'``, see :func:`sklearn_rnn._plan.choose_alpha`) asks this.
+On short series (and the stacked series of a global model) that a linear
+model of the windows cannot predict better than "no change", networks fit
+noise, and a penalty that pulls them toward the naive forecast helps; on
+series with a strong pattern the same penalty erases the pattern.
+
+How seasonal the windows are: the 'auto' centre of the instance
+normalisation (``instance_norm_center='auto'``, see
+:func:`sklearn_rnn._plan.choose_instance_norm_center`) asks this. A window
+that spans a season or more of a strongly seasonal series is better
+centred on its mean than on its last value, a point somewhere in the
+season.
 """
 
 import numpy as np
@@ -101,3 +107,42 @@ def window_predictability(values, y, windows):
     linear = np.mean((model.predict(X) - target) ** 2)
     naive = np.mean(target ** 2)
     return float(linear / naive) if naive > 0 else float("inf")
+
+
+def window_seasonality(values, windows):
+    """How much smaller a change over a season is than a change over one
+    step, within the windows: the smallest mean absolute change over ``m``
+    steps (``2 <= m`` < the window's length) over the mean absolute change
+    over one step, on the continued feature's steps up to the next target.
+
+    Near 0: the values repeat after ``m`` steps far more closely than they
+    follow each other (a strong season of ``m`` steps, which the window
+    spans); 1 or more: no lag within the window repeats the series better
+    than the last step does (noise, a random walk, a trend, a smooth cycle
+    longer than the window). At most ``MAX_ROWS`` windows are read (the
+    most recent of each series).
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_samples, n_timesteps, n_features)
+        The training windows.
+    windows : SeriesWindows
+        What :func:`~sklearn_rnn._window.find_continued_feature` found.
+
+    Returns
+    -------
+    ratio : float or None
+        None for windows of fewer than three steps, when no series has
+        three windows, or when the windows are flat.
+    """
+    spans = recent_spans(windows.series_starts, len(values))
+    if not spans or windows.step + 1 < 3:
+        return None
+    rows = np.concatenate([np.arange(start, stop) for start, stop in spans])
+    past = np.asarray(values[rows, :windows.step + 1, windows.feature],
+                      dtype=np.float64)
+    one_step = np.mean(np.abs(np.diff(past, axis=1)))
+    if not one_step > 0:
+        return None
+    return float(min(np.mean(np.abs(past[:, m:] - past[:, :-m]))
+                     for m in range(2, past.shape[1])) / one_step)

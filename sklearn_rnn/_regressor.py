@@ -76,7 +76,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         names the feature; None turns it off. The feature used is
         ``instance_norm_feature_``. Not with ``return_sequences`` or
         ``embedding_dim``.
-    instance_norm_center : {'last', 'mean'}, default='last'
+    instance_norm_center : {'auto', 'last', 'mean'}, default='auto'
         The level each window is centred on with ``instance_norm``: its last
         value (the network reads and predicts the change from the last
         observation, the naive forecast, in units of the window's standard
@@ -85,7 +85,12 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         MASE over seasonal naive's, three seeds: docs "Forecast
         benchmark"): a window's mean lags a trend by half a window, and a
         network that has learnt little still forecasts no change rather
-        than a wrong level.
+        than a wrong level. Except for strongly seasonal windows, whose last
+        value is a point somewhere in the season: 'auto' centres one-step
+        windows of a single series on their mean when a change over some
+        lag within the window is on average under 0.7 of a change over one
+        step (a season the window spans), on their last value otherwise.
+        The centre used is ``instance_norm_center_``.
 """
         + ARCHITECTURE_PARAMETERS
         + TRAINING_PARAMETERS
@@ -96,6 +101,10 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         + """    instance_norm_feature_ : int or None
         The input feature standardised per window (instance normalisation),
         or None (what ``instance_norm='auto'`` found).
+    instance_norm_center_ : {'last', 'mean'}
+        The level the windows are centred on (what
+        ``instance_norm_center='auto'`` chose; unused without a normalised
+        feature).
 
     See Also
     --------
@@ -125,7 +134,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         "quantile": [Interval(Real, 0, 1, closed="neither"), None],
         "instance_norm": [StrOptions({"auto"}),
                           Interval(Integral, 0, None, closed="left"), None],
-        "instance_norm_center": [StrOptions(set(INSTANCE_NORM_CENTERS))],
+        "instance_norm_center": [StrOptions({"auto", *INSTANCE_NORM_CENTERS})],
     }
 
     def __init__(
@@ -135,7 +144,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         loss="squared_error",
         quantile=None,
         instance_norm="auto",
-        instance_norm_center="last",
+        instance_norm_center="auto",
         cell="gru",
         hidden_size=64,
         num_layers=1,
@@ -237,6 +246,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
     def _set_architecture_plan(self, architecture):
         self.instance_norm_feature_ = architecture.instance_norm_feature
+        self.instance_norm_center_ = architecture.instance_norm_center
         self._instance_norm_steps = architecture.instance_norm_steps
         self._instance_norm_affine = architecture.instance_norm_affine
 
@@ -252,7 +262,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
                 feature = int(self.instance_norm)
         # The centre matters only with a normalised feature: without one, a
         # changed centre must not count as another architecture.
-        center = self.instance_norm_center if feature is not None else "mean"
+        center = (self.instance_norm_center_ if self.instance_norm_center == "auto"
+                  else self.instance_norm_center)
+        center = center if feature is not None else "mean"
         return {"instance_norm_feature": feature, "instance_norm_steps": steps,
                 "instance_norm_center": center}
 

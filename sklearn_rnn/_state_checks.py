@@ -109,6 +109,11 @@ def fraction(name, value):
         _fail(name, f"must be between 0 and 1 (excluded), got {value!r}")
 
 
+def instance_norm_center(name, value):
+    if value not in ("last", "mean"):
+        _fail(name, f"must be 'last' or 'mean', got {_short(value)}")
+
+
 def optional(check):
     def wrapped(name, value):
         if value is not None:
@@ -253,6 +258,9 @@ REGRESSOR_ATTRIBUTES = {
     "_target_ndim": (True, integer(1, 3)),
     "instance_norm_feature_": (True, optional(integer(0, MAX_FEATURES - 1))),
     "_instance_norm_steps": (True, optional(integer(1, MAX_TIMESTEPS))),
+    # Added by format version 5 (older files: their parameter, see
+    # _persistence._upgrade_version_4).
+    "instance_norm_center_": (True, instance_norm_center),
     # Absent from format-version-1 files: the identity.
     "_instance_norm_affine": (False, optional(affine_map)),
 }

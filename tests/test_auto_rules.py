@@ -15,14 +15,20 @@ from sklearn_rnn._plan import (
     EARLY_STOPPING_MIN_WINDOWS,
     PREDICTABILITY_THRESHOLD,
     REGRESSION_EARLY_STOPPING_MIN_ROWS,
+    SEASONAL_CENTRE_THRESHOLD,
     SHORT_SERIES_ALPHA,
     SeriesWindows,
     choose_alpha,
     choose_ensemble_size,
+    choose_instance_norm_center,
     choose_validation_fraction,
     choose_zero_output_layer,
 )
-from sklearn_rnn._predictability import recent_spans, window_predictability
+from sklearn_rnn._predictability import (
+    recent_spans,
+    window_predictability,
+    window_seasonality,
+)
 from sklearn_rnn._window import find_continued_feature, find_series_starts
 
 # One network: these tests are not about ensembles (test_ensemble.py is).
@@ -573,3 +579,93 @@ def test_front_end_blocks_before_the_last_two_have_half_the_channels(T, widths):
     assert [block.out_channels for block in module.conv] == widths
     assert [norm.num_features for norm in module.conv_norms] == widths
     assert module.rnn.input_size == 8
+
+
+def _seasonal(n, period=12, seed=0):
+    """A strong season of ``period`` steps on a slow trend, little noise."""
+    t = np.arange(n)
+    rng = np.random.RandomState(seed)
+    return (10 + 0.005 * t + np.sin(2 * np.pi * t / period)
+            + 0.05 * rng.normal(size=n))
+
+
+def _one_series(window, horizon=1, n_series=1):
+    return SeriesWindows(feature=0, step=window - 1, scale=1.0, offset=0.0,
+                         series_starts=tuple(range(n_series)), horizon=horizon)
+
+
+def test_instance_norm_center_auto_rule_as_a_function():
+    def never():
+        raise AssertionError("the rule asked for the seasonality it needs not")
+
+    windows = _one_series(24)
+    below = lambda: SEASONAL_CENTRE_THRESHOLD - 0.01  # noqa: E731
+    above = lambda: SEASONAL_CENTRE_THRESHOLD + 0.01  # noqa: E731
+    assert choose_instance_norm_center("auto", 0, windows, below) == "mean"
+    assert choose_instance_norm_center("auto", 0, windows, above) == "last"
+    assert choose_instance_norm_center("auto", 0, windows, lambda: None) == "last"
+    # A user's centre is used as given, and the score is never computed
+    # where the rule does not apply: no normalised feature, rows that are
+    # not windows, a direct forecast's windows, stacked series.
+    for center in ("last", "mean"):
+        assert choose_instance_norm_center(center, 0, windows, never) == center
+    assert choose_instance_norm_center("auto", None, windows, never) == "last"
+    assert choose_instance_norm_center("auto", 0, None, None) == "last"
+    assert choose_instance_norm_center(
+        "auto", 0, _one_series(24, horizon=6), never) == "last"
+    assert choose_instance_norm_center(
+        "auto", 0, _one_series(24, n_series=2), never) == "last"
+
+
+def test_window_seasonality_tells_a_season_the_window_spans():
+    def score(series, window):
+        X, _ = make_windows(series, window)
+        return window_seasonality(np.asarray(X)[:, :, None], _one_series(window))
+
+    seasonal = _seasonal(300)
+    assert score(seasonal, 24) < SEASONAL_CENTRE_THRESHOLD
+    # A window shorter than the season holds no lag that repeats it.
+    assert score(seasonal, 10) > SEASONAL_CENTRE_THRESHOLD
+    rng = np.random.RandomState(0)
+    walk = np.cumsum(rng.normal(size=300))
+    assert score(walk, 24) > 1
+    # The tutorials' noisy sines: a cycle longer than the window.
+    t = np.arange(800)
+    for frequency, window in ((0.05, 10), (0.1, 60)):
+        sine = np.sin(frequency * t) + 0.1 * rng.normal(size=800)
+        assert score(sine, window) > 1
+    # No lag of two steps to compare, or nothing changes: no score.
+    assert score(seasonal, 2) is None
+    assert score(np.ones(100), 24) is None
+
+
+def test_instance_norm_center_auto_on_fits():
+    seasonal = _seasonal(150)
+    X, y = make_windows(seasonal, 24)
+    reg = RNNRegressor(**TINY).fit(X, y)
+    assert reg.instance_norm_center_ == "mean"
+    assert reg.net_.module_.instance_norm_center == "mean"
+    # Centred on the mean by 'auto', the windows that stop early still start
+    # from the centre's forecast (a zero output).
+    assert reg.early_stopping_
+    assert _output_layer_starts_at_zero(RNNRegressor(**TINY), X, y)
+    # A user's centre is kept; other series, a direct forecast's windows
+    # and stacked series are centred on their last value.
+    assert RNNRegressor(**TINY, instance_norm_center="last").fit(
+        X, y).instance_norm_center_ == "last"
+    rng = np.random.RandomState(0)
+    walk_X, walk_y = make_windows(np.cumsum(rng.normal(size=150)), 24)
+    assert RNNRegressor(**TINY).fit(walk_X, walk_y).instance_norm_center_ == "last"
+    direct = RNNRegressor(**TINY).fit(*make_windows(seasonal, 24, horizon=6))
+    assert direct.instance_norm_center_ == "last"
+    stacked = RNNRegressor(**TINY).fit(
+        *make_windows([seasonal, _seasonal(150, seed=1)], 24))
+    assert stacked.instance_norm_center_ == "last"
+    # Rows that are not windows: nothing to centre, 'last' recorded.
+    rows = RNNRegressor(**TINY).fit(rng.normal(size=(40, 6, 1)), rng.normal(size=40))
+    assert rows.instance_norm_feature_ is None
+    assert rows.instance_norm_center_ == "last"
+    # A warm start keeps the network's centre.
+    warm = RNNRegressor(**TINY, warm_start=True).fit(X, y)
+    assert warm.fit(X, y).instance_norm_center_ == "mean"
+    assert warm.net_.module_.instance_norm_center == "mean"

@@ -470,3 +470,52 @@ def test_a_version_3_file_loads_with_the_penalty_it_was_fitted_with(Estimator, d
                    lambda meta: meta["fitted"].update(alpha_=-1.0)):
         with pytest.raises(ValueError, match="alpha_"):
             load_model(io.BytesIO(craft(file_members(model), metadata=doctor)))
+
+
+@pytest.mark.parametrize("center", ["last", "mean"])
+def test_a_version_4_regressor_file_loads_with_the_centre_it_was_fitted_with(center):
+    """Before version 5 instance_norm_center had no 'auto' and there was no
+    instance_norm_center_: the stored centre is the one the windows
+    trained with."""
+    from _model_files import craft, file_members
+
+    from sklearn_rnn import make_windows
+
+    series = np.sin(np.arange(200) * 0.2) + np.arange(200) * 0.01
+    X, y = make_windows(series, 10)
+    reg = RNNRegressor(**FAST, instance_norm_center=center).fit(X, y)
+    assert reg.instance_norm_center_ == center
+
+    def as_version_4(meta, stored=center):
+        meta["format_version"] = 4
+        meta["params"]["instance_norm_center"] = stored
+        del meta["fitted"]["instance_norm_center_"]
+
+    loaded = load_model(io.BytesIO(craft(file_members(reg), metadata=as_version_4)))
+    assert loaded.instance_norm_center == loaded.instance_norm_center_ == center
+    assert loaded.net_.module_.instance_norm_center == center
+    np.testing.assert_array_equal(loaded.predict(X), reg.predict(X))
+    # A version-4 file could not say 'auto'; a version-5 one must hold the
+    # attribute, one of the two centres.
+    for doctor in (lambda meta: as_version_4(meta, "auto"),
+                   lambda meta: meta["fitted"].pop("instance_norm_center_"),
+                   lambda meta: meta["fitted"].update(instance_norm_center_="median")):
+        with pytest.raises(ValueError, match="instance_norm_center_"):
+            load_model(io.BytesIO(craft(file_members(reg), metadata=doctor)))
+
+
+def test_the_auto_centre_survives_a_round_trip():
+    from sklearn_rnn import make_windows
+
+    t = np.arange(150)
+    series = 10 + np.sin(2 * np.pi * t / 12) + 0.05 * np.random.RandomState(0).normal(
+        size=150)
+    X, y = make_windows(series, 24)
+    reg = RNNRegressor(**FAST).fit(X, y)
+    assert reg.instance_norm_center == "auto" and reg.instance_norm_center_ == "mean"
+    buffer = io.BytesIO()
+    save_model(reg, buffer)
+    loaded = load_model(io.BytesIO(buffer.getvalue()))
+    assert loaded.instance_norm_center_ == "mean"
+    assert loaded.net_.module_.instance_norm_center == "mean"
+    np.testing.assert_array_equal(loaded.predict(X), reg.predict(X))
