@@ -27,6 +27,12 @@ FIT_THIRDS = 2
 # The most windows the score reads (the most recent of each series): RidgeCV
 # on this many takes milliseconds, and more would only refine the estimate.
 MAX_ROWS = 10_000
+# The seasonality score compares every lag of a window with every window:
+# rows x steps^2 differences. At most this many are read (the most recent
+# windows; at least three): windows of 100 steps read up to 2,000 windows
+# (0.1 s), windows of 1,000 steps 20 (tens of milliseconds), each holding the
+# whole window's lags.
+SEASONALITY_BUDGET = 20_000_000
 
 
 def normalised_windows(values, first_targets, windows):
@@ -120,7 +126,8 @@ def window_seasonality(values, windows):
     spans); 1 or more: no lag within the window repeats the series better
     than the last step does (noise, a random walk, a trend, a smooth cycle
     longer than the window). At most ``MAX_ROWS`` windows are read (the
-    most recent of each series).
+    most recent of each series), fewer for long windows (at most
+    ``SEASONALITY_BUDGET`` differences in all).
 
     Parameters
     ----------
@@ -135,8 +142,12 @@ def window_seasonality(values, windows):
         None for windows of fewer than three steps, when no series has
         three windows, or when the windows are flat.
     """
-    spans = recent_spans(windows.series_starts, len(values))
-    if not spans or windows.step + 1 < 3:
+    width = windows.step + 1
+    if width < 3:
+        return None
+    spans = recent_spans(windows.series_starts, len(values),
+                         max(3, min(MAX_ROWS, SEASONALITY_BUDGET // width ** 2)))
+    if not spans:
         return None
     rows = np.concatenate([np.arange(start, stop) for start, stop in spans])
     past = np.asarray(values[rows, :windows.step + 1, windows.feature],

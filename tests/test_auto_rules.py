@@ -639,6 +639,19 @@ def test_window_seasonality_tells_a_season_the_window_spans():
     assert score(np.ones(100), 24) is None
 
 
+def test_window_seasonality_reads_the_most_recent_long_windows_only():
+    from sklearn_rnn._predictability import SEASONALITY_BUDGET
+
+    window = 400
+    cap = SEASONALITY_BUDGET // window ** 2
+    rng = np.random.RandomState(0)
+    X, _ = make_windows(np.cumsum(rng.normal(size=window + 3 * cap)), window)
+    values = np.asarray(X)[:, :, None]
+    assert len(values) > cap
+    assert window_seasonality(values, _one_series(window)) == window_seasonality(
+        values[-cap:], _one_series(window))
+
+
 def test_instance_norm_center_auto_on_fits():
     seasonal = _seasonal(150)
     X, y = make_windows(seasonal, 24)
