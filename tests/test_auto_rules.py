@@ -678,6 +678,15 @@ def test_instance_norm_center_auto_on_fits():
     rows = RNNRegressor(**TINY).fit(rng.normal(size=(40, 6, 1)), rng.normal(size=40))
     assert rows.instance_norm_feature_ is None
     assert rows.instance_norm_center_ == "last"
+    # The tutorial path with a scaler before the windows chooses the same.
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sklearn_rnn import SlidingWindowTransformer
+
+    pipe = make_pipeline(StandardScaler(), SlidingWindowTransformer(24),
+                         RNNRegressor(**TINY)).fit(seasonal[:-1, None], seasonal[1:])
+    assert pipe[-1].instance_norm_center_ == "mean"
     # A warm start keeps the network's centre.
     warm = RNNRegressor(**TINY, warm_start=True).fit(X, y)
     assert warm.fit(X, y).instance_norm_center_ == "mean"
