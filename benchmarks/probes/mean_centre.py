@@ -39,7 +39,6 @@ replaced, as configuration ``--config``.
 """
 
 import argparse
-import json
 import sys
 import warnings
 
@@ -52,7 +51,7 @@ from sklearn_rnn._predictability import window_seasonality
 from .. import forecast
 from .. import forecast_data as D
 from .compare_rows import summary_line
-from .predictability_gate import load_rows
+from .predictability_gate import load_rows, write_rows_file
 
 THRESHOLDS = {"seasonality": (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, np.inf),
               "centre": (0.0, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, np.inf)}
@@ -125,26 +124,20 @@ def gate(args):
 def write_defaults(args, mean_rows, scores):
     """The library's rows now: the defaults' file with the recursive rows
     of the series the rule centres on their mean replaced."""
-    with open(args.defaults) as f:
-        data = json.load(f)
-    rows = []
-    for row in data["rows"]:
-        key = (row["dataset"], row["seed"])
-        if (row["contender"] == "ours" and key in mean_rows
-                and scores.get(row["dataset"], np.inf) < SEASONAL_CENTRE_THRESHOLD):
-            row = mean_rows[key]
-        rows.append({**row, "config": args.config})
-    data["rows"] = rows
-    data["meta"]["command"] = (
+    def replace(rows):
+        return [mean_rows[(r["dataset"], r["seed"])]
+                if (r["contender"] == "ours" and (r["dataset"], r["seed"]) in mean_rows
+                    and scores.get(r["dataset"], np.inf) < SEASONAL_CENTRE_THRESHOLD)
+                else r for r in rows]
+
+    command = (
         f"rows of {args.defaults.rsplit('/', 1)[-1]}, the recursive rows of the "
         f"series that instance_norm_center='auto' centres on their mean "
         f"(window_seasonality below {SEASONAL_CENTRE_THRESHOLD}) replaced by "
         f"those of " + ", ".join(p.rsplit("/", 1)[-1] for p in args.rows)
         + f" (python -m benchmarks.probes.mean_centre --gate --write), config "
         f"renamed {args.config!r}")
-    data["meta"]["config"] = args.config
-    with open(args.write, "w") as f:
-        json.dump(data, f, indent=1)
+    write_rows_file(args.defaults, replace, command, args.config, args.write)
 
 
 def main(argv=None):

@@ -118,16 +118,25 @@ def mean_ratio(paths, snaive):
             if snaive.get(name)}
 
 
-def run_scores(steps_options):
+def scored_series(sines):
+    """``(before, after, items)``: each series' recursive ratio to the
+    seasonal naive forecast without and with ``alpha=1.0`` (the committed
+    rows), and ``(name, training values, window)`` of those series and of
+    the noisy sines ``sines`` (``FREQ:N:WINDOW``, seed 0)."""
     baselines = load_rows(["benchmarks/results/forecast-baselines.json"])
     snaive = {r["dataset"]: r["mase"] for r in baselines
               if r["contender"] == "snaive"}
     before, after = mean_ratio(DEFAULT_ROWS, snaive), mean_ratio(PENALISED_ROWS, snaive)
     items = [(s.name, s.train, s.window) for name in D.LOADERS
              for s in D.load(name).series if s.name in before and s.name in after]
-    for spec in SCORED_SINES:
+    for spec in sines:
         freq, n, window = parse_sine(spec)
         items.append((f"sine {spec}", noisy_sine(freq, n, 0, extra=0)[0], window))
+    return before, after, items
+
+
+def run_scores(steps_options):
+    before, after, items = scored_series(SCORED_SINES)
     for option in steps_options:
         print(f"\nsteps ahead: {option} | score vs naive | vs best of naive, "
               "drift, mean | windows | ratio alpha=0 -> alpha=1")
@@ -159,15 +168,7 @@ def spectral_peak_share(values, window):
 
 
 def run_spectral():
-    baselines = load_rows(["benchmarks/results/forecast-baselines.json"])
-    snaive = {r["dataset"]: r["mase"] for r in baselines
-              if r["contender"] == "snaive"}
-    before, after = mean_ratio(DEFAULT_ROWS, snaive), mean_ratio(PENALISED_ROWS, snaive)
-    items = [(s.name, s.train, s.window) for name in D.LOADERS
-             for s in D.load(name).series if s.name in before and s.name in after]
-    for spec in SCORED_SINES + ("0.1:120:20",):
-        freq, n, window = parse_sine(spec)
-        items.append((f"sine {spec}", noisy_sine(freq, n, 0, extra=0)[0], window))
+    before, after, items = scored_series(SCORED_SINES + ("0.1:120:20",))
     rows = []
     for name, train, window in items:
         score = predictability(train, window)

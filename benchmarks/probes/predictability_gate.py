@@ -125,20 +125,34 @@ def gated_rows(defaults, penalised, scores, threshold, direct_scores=None):
     return out
 
 
+def write_rows_file(defaults_path, replace, command, config, path):
+    """Write the defaults' result file at ``defaults_path`` to ``path`` with
+    its rows passed through ``replace`` (a function of the list of rows),
+    every row renamed to configuration ``config`` and ``command`` saying how
+    (a probe's ``--write``: the library's rows without refitting)."""
+    with open(defaults_path) as f:
+        data = json.load(f)
+    data["rows"] = [{**r, "config": config} for r in replace(data["rows"])]
+    data["meta"]["command"] = command
+    data["meta"]["config"] = config
+    with open(path, "w") as f:
+        json.dump(data, f, indent=1)
+
+
 def write_defaults(args, penalised, scores, direct_scores):
     """The library's rows now: the defaults' file with the recursive and
     direct rows of the series the rule penalises replaced (the global
     contender's only with ``--global-rows``)."""
-    with open(args.defaults) as f:
-        data = json.load(f)
-    rows = gated_rows(data["rows"], penalised, scores, PREDICTABILITY_THRESHOLD,
-                      direct_scores)
-    if args.global_rows:
-        made = {(r["dataset"], r["seed"]): r for r in load_rows(args.global_rows)}
-        rows = [made[(r["dataset"], r["seed"])] if r["contender"] == "ours_global"
-                else r for r in rows]
-    data["rows"] = [{**r, "config": args.config} for r in rows]
-    data["meta"]["command"] = (
+    def replace(rows):
+        rows = gated_rows(rows, penalised, scores, PREDICTABILITY_THRESHOLD,
+                          direct_scores)
+        if args.global_rows:
+            made = {(r["dataset"], r["seed"]): r for r in load_rows(args.global_rows)}
+            rows = [made[(r["dataset"], r["seed"])] if r["contender"] == "ours_global"
+                    else r for r in rows]
+        return rows
+
+    command = (
         f"rows of {args.defaults.rsplit('/', 1)[-1]}, the recursive and direct "
         f"rows of the series that 'auto' weight decay penalises (score above "
         f"{PREDICTABILITY_THRESHOLD}) replaced by those of "
@@ -149,9 +163,7 @@ def write_defaults(args, penalised, scores, direct_scores):
            if args.global_rows else "")
         + f" (python -m benchmarks.probes.predictability_gate --write), "
         f"config renamed {args.config!r}")
-    data["meta"]["config"] = args.config
-    with open(args.write, "w") as f:
-        json.dump(data, f, indent=1)
+    write_rows_file(args.defaults, replace, command, args.config, args.write)
 
 
 def main(argv=None):
