@@ -279,12 +279,29 @@ def test_time_to_accuracy_uses_the_newest_configuration_and_minirocket_ratio(
     metas = [{"config": "old", "date": "2026-12-01 10:00 UTC"},
              {"config": "new", "date": "2026-12-02 10:00 UTC"},
              {"config": None, "date": "2026-12-03 10:00 UTC"}]
-    config = Q.newest_config(metas)
-    assert config == "new"
-    table, points = Q.time_to_accuracy(rows, config)
+    configs = Q.configs_newest_first(metas)
+    assert configs == ["new", "old"]
+    table, points, shown = Q.time_to_accuracy(rows, configs)
+    assert shown == {"ArrowHead": "new"}
     assert points["ArrowHead", "ours"]["mean"] == pytest.approx(0.85)
     assert points["ArrowHead", "ours"]["fit_s"] == pytest.approx(40.0)
+    assert "| new |" in table.splitlines()[-1]
     assert table.splitlines()[-1].endswith("| 20.0x |")  # 40 s / 2 s
     path = tmp_path / "plot.png"
-    Q.plot_time_to_accuracy(points, config, path)
+    Q.plot_time_to_accuracy(points, shown, path)
     assert path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_time_to_accuracy_keeps_a_data_set_measured_only_by_an_older_configuration():
+    # A newer configuration run on other data sets (here: a regression set)
+    # must not blank the classification rows of the older one.
+    rows = [_quality_row("ours", 0.8, 30.0, "old"),
+            _quality_row("minirocket", 0.85, 2.0),
+            {**_quality_row("ours", 0.2, 5.0, "newer"), "dataset": "Covid3Month",
+             "task": "regression"}]
+    metas = [{"config": "old", "date": "2026-12-01 10:00 UTC"},
+             {"config": "newer", "date": "2026-12-02 10:00 UTC"}]
+    table, points, shown = Q.time_to_accuracy(rows, Q.configs_newest_first(metas))
+    assert shown == {"ArrowHead": "old"}
+    assert points["ArrowHead", "ours"]["mean"] == pytest.approx(0.8)
+    assert table.splitlines()[-1].endswith("| 15.0x |")
