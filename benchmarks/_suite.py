@@ -16,6 +16,7 @@ import gc
 import json
 import os
 import platform
+import re
 import statistics
 import sys
 import time
@@ -225,12 +226,19 @@ def markdown_table(header, body):
     return "\n".join(lines)
 
 
+def config_order(config):
+    """Sort key of a configuration name: numbers by value, so that
+    'round-13-defaults' follows 'round-9-defaults' (as the rounds ran)."""
+    return [int(part) if part.isdigit() else part
+            for part in re.split(r"(\d+)", str(config))]
+
+
 def columns(rows, order, labels):
     """Contender columns in a fixed order: ours (per configuration) first."""
     keys = []
     for name in order:
         configs = sorted({r["config"] for r in rows if r["contender"] == name},
-                         key=lambda c: (c != "default", str(c)))
+                         key=lambda c: (c != "default", config_order(c)))
         keys += [(name, c) for c in configs]
     return keys, [contender_label({"contender": n, "config": c}, labels)
                   for n, c in keys]
@@ -244,7 +252,7 @@ def epochs_table(rows, seeded, labels, order):
     """Epochs our estimators trained, per dataset: mean (min-max) over seeds."""
     keys = sorted({(r["contender"], r["config"]) for r in rows
                    if r["contender"] in seeded and r.get("epochs") is not None},
-                  key=lambda k: (list(labels).index(k[0]), str(k[1])))
+                  key=lambda k: (list(labels).index(k[0]), config_order(k[1])))
     if not keys:
         return ""
     datasets = [d for d in order if any(r["dataset"] == d for r in rows)]
@@ -293,7 +301,7 @@ def page_fields(rows, metas, args):
     files = [p.resolve().relative_to(ROOT) if ROOT in p.resolve().parents
              else p for p in files]
     configs = ", ".join(sorted({str(r["config"]) for r in rows
-                                if r["config"] is not None}))
+                                if r["config"] is not None}, key=config_order))
     versions = ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
     return {
         "runs": runs_text(metas),

@@ -440,8 +440,15 @@ benchmarks/results/round8-zero-head.jsonl; Covid3Month only) and
 `round-9-defaults` (the current regressor: those with a validation tail of
 at least 30 rows on such rows, `validation_fraction='auto'`: 30 of
 Covid3Month's 140 where a tenth was 14; 0.217 -> 0.236;
-benchmarks/results/round9-validation-rows.md; Covid3Month only). The user
-guide's page "Getting a good model" reads these tables.
+benchmarks/results/round9-validation-rows.md; Covid3Month only),
+`round-10-defaults` (the sine only: its one-step windows start from the
+naive forecast, the forecasting round's zero output layer) and
+`round-13-defaults` (the same defaults on ItalyPowerDemand, ArrowHead and
+ACSF1, rerun in one run beside MiniRocket and 1-NN so that the fit times
+compare side by side; one thread each, as every run here: with two
+threads, ArrowHead 29.6 s against MiniRocket's 2.0 s,
+benchmarks/results/round13-classifier-speed.md). The user guide's page
+"Getting a good model" reads these tables.
 
 ## What runs
 
@@ -554,7 +561,9 @@ def plot_time_to_accuracy(points, shown, path):
             if agg is None:
                 continue
             ax.errorbar(agg["fit_s"], agg["mean"], yerr=agg["std"] or 0,
-                        fmt="o", capsize=3, label=LABELS[name])
+                        fmt="o", capsize=3, label=LABELS[name],
+                        # One colour per contender on every panel.
+                        color=f"C{CONTENDERS.index(name)}")
         ax.set_xscale("log")
         ax.set_title(f"{dataset}\n[{shown.get(dataset) or '-'}]", fontsize=9)
         ax.set_xlabel("fit time (s, log)")
