@@ -305,3 +305,12 @@ def test_time_to_accuracy_keeps_a_data_set_measured_only_by_an_older_configurati
     assert shown == {"ArrowHead": "old"}
     assert points["ArrowHead", "ours"]["mean"] == pytest.approx(0.8)
     assert table.splitlines()[-1].endswith("| 15.0x |")
+
+
+def test_configuration_columns_follow_the_rounds_in_numeric_order():
+    rows = [{"contender": "ours", "config": c} for c in
+            ("round-13-defaults", "round-9-defaults", "new-defaults",
+             "round-2-defaults", "default")]
+    keys, _ = S.columns(rows, ("ours",), {"ours": "sklearn-rnn"})
+    assert [c for _, c in keys] == ["default", "new-defaults", "round-2-defaults",
+                                    "round-9-defaults", "round-13-defaults"]
