@@ -434,17 +434,21 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
                               continue_schedule=incremental)
         sequence_targets = self._sequence_output()
         windows = summary.series_windows
-        by_series = (validation is None and self.early_stopping_
-                     and windows is not None and windows.n_series > 1)
+        gap = plan.training.validation_gap
+        # Stacked windows of several series validate on the tail of every
+        # series; a direct forecast's windows leave out the rows whose
+        # targets reach into the tail (the plan's validation_gap).
+        own_tail = (validation is None and self.early_stopping_
+                    and windows is not None
+                    and (windows.n_series > 1 or gap > 0))
         if validation is not None:
             # Not kept in net_ after fit (that would pickle X_val with it).
             net.set_params(train_split=predefined_split(as_dataset(
                 *validation, device=device, sequence_targets=sequence_targets
             )))
-        elif by_series:
-            # Stacked windows of several series: the tail of every series.
+        elif own_tail:
             net.set_params(train_split=TailSplit(
-                float(self.validation_fraction_), windows.series_starts))
+                float(self.validation_fraction_), windows.series_starts, gap))
         dataset = as_dataset(batch, target, sample_weight, device=device,
                              sequence_targets=sequence_targets)
         self._initialize(net, seed, device)
@@ -461,7 +465,7 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
                 self._train(net, dataset, incremental)
         else:
             self._train(net, dataset, incremental)
-        if validation is not None or by_series:
+        if validation is not None or own_tail:
             net.train_split = TailSplit(float(self.validation_fraction_))
         # Predict-ready: _forward never toggles the mode, so concurrent
         # predicts cannot switch dropout back on under one another.

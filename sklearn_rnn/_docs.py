@@ -197,6 +197,11 @@ default='adam'
         noisy rows picks the best epoch by chance. On the noisy regression
         sets of the docs' "Getting a good model" page it scored better on
         every set with 100-200 rows (the worst -0.112 -> -0.005 R^2).
+        The windows of a direct forecast (``horizon`` targets each,
+        recognised as for ``instance_norm``) also leave the ``horizon - 1``
+        windows before the tail out of training, in every stacked series:
+        their targets lie inside the tail (the ``gap`` of
+        ``TimeSeriesSplit``).
         The value used is ``validation_fraction_``.
     n_iter_no_change : int or 'auto', default='auto'
         Epochs without improvement of at least ``tol`` before stopping.

@@ -192,11 +192,18 @@ class TailSplit:
     stacked windows of several series; then the last ``fraction`` of every
     series is held out (the end of the last series alone would validate a
     global model on one series). A series too short to spare a row trains.
+
+    ``gap``: rows left out between the training rows and each validation
+    tail, as ``TimeSeriesSplit(gap=...)`` does. The windows of a direct
+    forecast (``horizon`` targets each) just before the tail have targets
+    inside it: trained on, they would make the validation loss a training
+    loss. Each series keeps at least one training row.
     """
 
-    def __init__(self, fraction, series_starts=None):
+    def __init__(self, fraction, series_starts=None, gap=0):
         self.fraction = fraction
         self.series_starts = series_starts
+        self.gap = gap
 
     def __call__(self, dataset, y=None, **fit_params):
         n = len(dataset)
@@ -209,18 +216,22 @@ class TailSplit:
                 f"sample out of {n}; use more samples or early_stopping=False."
             )
         cut = n - n_valid
-        return dataset.subset(slice(0, cut)), dataset.subset(slice(cut, n))
+        train_end = max(1, cut - int(self.gap))
+        return dataset.subset(slice(0, train_end)), dataset.subset(slice(cut, n))
 
     def _split_each_series(self, dataset, n):
         bounds = np.r_[np.asarray(self.series_starts, dtype=np.int64), n]
         valid = np.zeros(n, dtype=bool)
+        left_out = np.zeros(n, dtype=bool)
         for start, end in zip(bounds[:-1], bounds[1:], strict=True):
             n_valid = max(1, int(round((end - start) * self.fraction)))
             if end - start - n_valid >= 1:
-                valid[end - n_valid:end] = True
+                cut = end - n_valid
+                valid[cut:end] = True
+                left_out[max(start + 1, cut - int(self.gap)):cut] = True
         if not valid.any() or valid.all():
-            return TailSplit(self.fraction)(dataset)
-        index = torch.as_tensor(np.flatnonzero(~valid))
+            return TailSplit(self.fraction, gap=self.gap)(dataset)
+        index = torch.as_tensor(np.flatnonzero(~valid & ~left_out))
         held = torch.as_tensor(np.flatnonzero(valid))
         return dataset.subset(index), dataset.subset(held)
 

@@ -158,6 +158,10 @@ class ArchitecturePlan:
 class TrainingPlan:
     early_stopping: bool
     validation_fraction: float
+    # Rows left out of training before each validation tail (the windows of
+    # a direct forecast whose targets reach into it): see
+    # choose_validation_gap. A fact of the windows, not a parameter.
+    validation_gap: int
     average_weights: bool
     batch_size: int
     n_iter_no_change: int
@@ -449,12 +453,32 @@ def choose_alpha(alpha, centred_windows, early_stopping, incremental,
     return SHORT_SERIES_ALPHA if centred_windows == 1 else DIRECT_SHORT_SERIES_ALPHA
 
 
+def choose_validation_gap(series_windows, early_stopping, has_X_val):
+    """Rows left out of training before the validation tail: ``horizon - 1``
+    for the windows of a direct forecast that stop early on their own tail,
+    0 otherwise.
+
+    Window ``i`` of a direct forecast holds the ``horizon`` values after it
+    as targets, so the ``horizon - 1`` windows before the tail have targets
+    inside the tail; trained on, they would let the validation loss read
+    values the network was fitted to, and keep training past the best
+    epoch. Left out, the tail is judged on values no training row holds,
+    as ``TimeSeriesSplit(gap=...)`` does for cross-validation. One-step
+    windows (recursive forecasts), other rows and ``X_val`` need no gap.
+    """
+    if not early_stopping or has_X_val or series_windows is None:
+        return 0
+    return max(0, int(series_windows.horizon) - 1)
+
+
 def count_training_rows(n_samples, early_stopping, has_X_val,
-                        validation_fraction):
-    """The rows left for training once the validation tail is set aside."""
+                        validation_fraction, validation_gap=0, n_series=1):
+    """The rows left for training once the validation tail (and the gap
+    before it, in every series) is set aside."""
     n_train = n_samples
     if early_stopping and not has_X_val:
         n_train -= max(1, int(round(n_samples * validation_fraction)))
+        n_train -= validation_gap * n_series
     return max(1, n_train)
 
 
@@ -626,12 +650,17 @@ def plan_fit(params, summary, *, new_network, incremental, has_X_val,
         )
     validation_fraction = choose_validation_fraction(
         params["validation_fraction"], regression_on_rows, summary.n_samples)
-    n_train = count_training_rows(summary.n_samples, early_stopping, has_X_val,
-                                  validation_fraction)
+    validation_gap = choose_validation_gap(summary.series_windows,
+                                           early_stopping, has_X_val)
+    n_train = count_training_rows(
+        summary.n_samples, early_stopping, has_X_val, validation_fraction,
+        validation_gap,
+        1 if summary.series_windows is None else summary.series_windows.n_series)
     batch_size = choose_batch_size(params["batch_size"], n_train)
     training = TrainingPlan(
         early_stopping=early_stopping,
         validation_fraction=validation_fraction,
+        validation_gap=validation_gap,
         average_weights=choose_average_weights(
             params["average_weights"], incremental, early_stopping),
         batch_size=batch_size,

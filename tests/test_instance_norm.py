@@ -315,8 +315,77 @@ def test_stacked_windows_validate_on_the_end_of_every_series():
 class _CountRows(Callback):
     def initialize(self):
         self.valid = 0
+        self.train = []
         return self
 
     def on_batch_end(self, net, batch=None, training=False, **kwargs):
-        if not training:
+        if training:
+            self.train.extend(batch[1].reshape(len(batch[1]), -1)[:, 0].tolist())
+        else:
             self.valid += batch[0]["X"].shape[0]
+
+
+def test_tail_split_leaves_a_gap_before_every_tail():
+    from sklearn_rnn._net import SequenceDataset, TailSplit
+
+    dataset = SequenceDataset(torch.arange(40.0).reshape(40, 1, 1), None,
+                              torch.arange(40.0), None)
+    train, valid = TailSplit(0.1, gap=3)(dataset)
+    assert valid.y.tolist() == [36.0, 37.0, 38.0, 39.0]
+    assert train.y.tolist() == [float(i) for i in range(33)]
+    train, valid = TailSplit(0.1, series_starts=(0, 20, 30, 39), gap=3)(dataset)
+    assert valid.y.tolist() == [18.0, 19.0, 29.0, 38.0]
+    # 20 rows: 0-14 train, 15-17 left out; 10 rows: 20-25 train, 26-28 out;
+    # 9 rows: 30-34 train, 35-37 out; the 1-row series trains.
+    assert train.y.tolist() == ([float(i) for i in range(15)]
+                                + [float(i) for i in range(20, 26)]
+                                + [float(i) for i in range(30, 35)] + [39.0])
+    # A gap never takes a series' last training row.
+    train, valid = TailSplit(0.5, gap=100)(dataset)
+    assert train.y.tolist() == [0.0] and len(valid) == 20
+
+
+@pytest.mark.parametrize("horizon", [1, 4])
+def test_direct_windows_leave_out_the_rows_whose_targets_reach_the_tail(horizon):
+    """A direct forecast's early stopping: the horizon - 1 windows before
+    the validation tail hold targets inside it and do not train; one-step
+    windows need no gap."""
+    s = _noisy_sine(300)
+    X, y = make_windows(s, 10, horizon=horizon)
+    rows = _CountRows()
+    reg = RNNRegressor(**FAST, callbacks=[rows]).fit(X, y)
+    assert reg.early_stopping_
+    n_valid = round(0.1 * len(X))
+    assert len(rows.train) == (len(X) - n_valid - (horizon - 1)) * reg.n_iter_
+    assert rows.valid == n_valid * reg.n_iter_
+    # The same rows every epoch (distinct first targets, standardised).
+    assert len(set(rows.train)) == len(X) - n_valid - (horizon - 1)
+    # The fitted net keeps a plain tail split (nothing of the data).
+    assert reg.net_.train_split.gap == 0
+
+
+def test_stacked_direct_windows_leave_a_gap_in_every_series():
+    s = _noisy_sine(300)
+    X, y = make_windows([s[:150], s[150:]], 10, horizon=3)
+    rows = _CountRows()
+    reg = RNNRegressor(**FAST, callbacks=[rows]).fit(X, y)
+    # 138 windows per series: 14 validate, 2 left out, 122 train.
+    assert rows.valid == 28 * reg.n_iter_
+    assert len(rows.train) == 244 * reg.n_iter_
+
+
+def test_the_gap_is_a_rule_of_the_plan():
+    from sklearn_rnn._plan import (
+        SeriesWindows,
+        choose_validation_gap,
+        count_training_rows,
+    )
+
+    windows = SeriesWindows(0, 10, 1.0, 0.0, series_starts=(0,), horizon=6)
+    assert choose_validation_gap(windows, True, False) == 5
+    assert choose_validation_gap(windows._replace(horizon=1), True, False) == 0
+    assert choose_validation_gap(windows, False, False) == 0
+    assert choose_validation_gap(windows, True, True) == 0  # X_val
+    assert choose_validation_gap(None, True, False) == 0
+    assert count_training_rows(200, True, False, 0.1, 5, 2) == 170
+    assert count_training_rows(200, True, True, 0.1, 5, 2) == 200
