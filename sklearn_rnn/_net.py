@@ -200,6 +200,10 @@ class TailSplit:
     loss. Each series keeps at least one training row.
     """
 
+    # A class default too: a TailSplit pickled before the gap existed
+    # unpickles with none.
+    gap = 0
+
     def __init__(self, fraction, series_starts=None, gap=0):
         self.fraction = fraction
         self.series_starts = series_starts
