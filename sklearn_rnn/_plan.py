@@ -465,6 +465,10 @@ def choose_validation_gap(series_windows, early_stopping, has_X_val):
     epoch. Left out, the tail is judged on values no training row holds,
     as ``TimeSeriesSplit(gap=...)`` does for cross-validation. One-step
     windows (recursive forecasts), other rows and ``X_val`` need no gap.
+    Windows made ``step`` values apart (``make_windows(..., step=s)``) need
+    only ``ceil((horizon - 1) / s)`` rows; the rows do not say ``s`` when
+    they carry future covariates, so the gap stays ``horizon - 1`` (more
+    than needed, never less).
     """
     if not early_stopping or has_X_val or series_windows is None:
         return 0
