@@ -29,8 +29,10 @@ def main(argv=None):
     if only_when_stopping:
         argv.remove("--only-when-stopping")
 
-    def choose_zero_output_layer(regression_on_rows, early_stopping):
-        # The forecast benchmark fits regressors on windows only.
+    def choose_zero_output_layer(regression_on_rows, early_stopping,
+                                 one_step_windows=False):
+        # The forecast benchmark fits regressors on windows only: a direct
+        # forecast's windows (one_step_windows False) start at zero too.
         return bool(early_stopping) if only_when_stopping else True
 
     _plan.choose_zero_output_layer = choose_zero_output_layer
