@@ -48,6 +48,7 @@ from ._sequences import (
 )
 from ._tokens import check_token_ids
 from ._utils import as_array_like, resolve_device
+from ._window import find_sliding_windows
 
 _INT_PARAMS = ("hidden_size", "num_layers", "max_iter", "batch_size",
                "n_iter_no_change", "embedding_dim", "vocabulary_size",
@@ -433,14 +434,15 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
         net = self._build_net(device, seed, self.early_stopping_, mean, scale,
                               continue_schedule=incremental)
         sequence_targets = self._sequence_output()
-        windows = summary.series_windows
+        starts = plan.training.validation_series_starts
         gap = plan.training.validation_gap
         # Stacked windows of several series validate on the tail of every
-        # series; a direct forecast's windows leave out the rows whose
-        # targets reach into the tail (the plan's validation_gap).
+        # series; a direct forecast's windows, and windows with one target
+        # per step, leave out the rows whose targets reach into the tail
+        # (the plan's validation_gap).
         own_tail = (validation is None and self.early_stopping_
-                    and windows is not None
-                    and (windows.n_series > 1 or gap > 0))
+                    and starts is not None
+                    and (len(starts) > 1 or gap > 0))
         if validation is not None:
             # Not kept in net_ after fit (that would pickle X_val with it).
             net.set_params(train_split=predefined_split(as_dataset(
@@ -448,7 +450,7 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
             )))
         elif own_tail:
             net.set_params(train_split=TailSplit(
-                float(self.validation_fraction_), windows.series_starts, gap))
+                float(self.validation_fraction_), starts, gap))
         dataset = as_dataset(batch, target, sample_weight, device=device,
                              sequence_targets=sequence_targets)
         self._initialize(net, seed, device)
@@ -500,6 +502,9 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
             seasonality=(None if series_windows is None else
                          lambda: window_seasonality(batch.values,
                                                     series_windows)),
+            # A pass over the rows: made only when the validation gap asks.
+            sliding_windows=lambda: find_sliding_windows(batch.values,
+                                                         lengths, y),
         )
 
     def _set_plan(self, plan):

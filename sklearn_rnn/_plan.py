@@ -136,6 +136,11 @@ class DataSummary:
     # one step (sklearn_rnn._predictability.window_seasonality), or None: a
     # function of no arguments, called only by the rule that needs it.
     seasonality: object = None
+    # Rows that are windows one step apart with one target per step
+    # (sklearn_rnn._window.find_sliding_windows: their series' starts and how
+    # many later rows share a row's targets), or None: a function of no
+    # arguments (a pass over the rows), called only by the validation gap.
+    sliding_windows: object = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +167,9 @@ class TrainingPlan:
     # a direct forecast whose targets reach into it): see
     # choose_validation_gap. A fact of the windows, not a parameter.
     validation_gap: int
+    # The first row of each series that gets its own validation tail (and
+    # gap), or None: one tail at the end of the rows.
+    validation_series_starts: tuple | None
     average_weights: bool
     batch_size: int
     n_iter_no_change: int
@@ -453,10 +461,13 @@ def choose_alpha(alpha, centred_windows, early_stopping, incremental,
     return SHORT_SERIES_ALPHA if centred_windows == 1 else DIRECT_SHORT_SERIES_ALPHA
 
 
-def choose_validation_gap(series_windows, early_stopping, has_X_val):
+def choose_validation_gap(series_windows, early_stopping, has_X_val,
+                          sliding_windows=None):
     """Rows left out of training before the validation tail: ``horizon - 1``
     for the windows of a direct forecast that stop early on their own tail,
-    0 otherwise.
+    the overlap of windows with one target per step
+    (``sliding_windows``, found by
+    :func:`~sklearn_rnn._window.find_sliding_windows`), 0 otherwise.
 
     Window ``i`` of a direct forecast holds the ``horizon`` values after it
     as targets, so the ``horizon - 1`` windows before the tail have targets
@@ -469,10 +480,19 @@ def choose_validation_gap(series_windows, early_stopping, has_X_val):
     only ``ceil((horizon - 1) / s)`` rows; the rows do not say ``s`` when
     they carry future covariates, so the gap stays ``horizon - 1`` (more
     than needed, never less).
+
+    Windows with one target per step (``make_windows(...,
+    return_sequences=True)``, a regressor with ``return_sequences=True``)
+    share each value's target with the ``T - 1`` windows after it (``T +
+    horizon - 2`` with a horizon per step): that many rows are left out.
     """
-    if not early_stopping or has_X_val or series_windows is None:
+    if not early_stopping or has_X_val:
         return 0
-    return max(0, int(series_windows.horizon) - 1)
+    if series_windows is not None:
+        return max(0, int(series_windows.horizon) - 1)
+    if sliding_windows is not None:
+        return max(0, int(sliding_windows[1]))
+    return 0
 
 
 def count_training_rows(n_samples, early_stopping, has_X_val,
@@ -654,17 +674,27 @@ def plan_fit(params, summary, *, new_network, incremental, has_X_val,
         )
     validation_fraction = choose_validation_fraction(
         params["validation_fraction"], regression_on_rows, summary.n_samples)
+    # Windows with one target per step: looked for (a pass over the rows)
+    # only where their tail is the validation set.
+    sliding = (summary.sliding_windows()
+               if (sequence_output and early_stopping and not has_X_val
+                   and summary.sliding_windows is not None)
+               else None)
     validation_gap = choose_validation_gap(summary.series_windows,
-                                           early_stopping, has_X_val)
+                                           early_stopping, has_X_val, sliding)
+    validation_starts = (summary.series_windows.series_starts
+                         if summary.series_windows is not None
+                         else None if sliding is None else sliding[0])
     n_train = count_training_rows(
         summary.n_samples, early_stopping, has_X_val, validation_fraction,
         validation_gap,
-        1 if summary.series_windows is None else summary.series_windows.n_series)
+        1 if validation_starts is None else len(validation_starts))
     batch_size = choose_batch_size(params["batch_size"], n_train)
     training = TrainingPlan(
         early_stopping=early_stopping,
         validation_fraction=validation_fraction,
         validation_gap=validation_gap,
+        validation_series_starts=validation_starts,
         average_weights=choose_average_weights(
             params["average_weights"], incremental, early_stopping),
         batch_size=batch_size,

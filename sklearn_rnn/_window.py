@@ -782,6 +782,77 @@ def find_series_starts(values, y, found):
     return (0, *(int(i) + 1 for i in np.flatnonzero(~continued)))
 
 
+# Rows compared at a time by find_sliding_windows (a boolean array of
+# rows * T * features bytes).
+_SLIDING_CHUNK_ROWS = 4096
+
+
+def find_sliding_windows(values, lengths, y):
+    """Whether training rows are windows one step apart of one or more
+    series, each with one target (or ``horizon`` targets) per step: the
+    rows of ``make_windows(..., return_sequences=True)``.
+
+    Row ``i + 1`` of such windows is row ``i`` moved on by one step (its
+    first ``T - 1`` steps are row ``i``'s last ``T - 1``, every feature);
+    a row that does not continue the one before starts another series.
+    Their per-step targets belong to the same times as the inputs (or the
+    ``horizon`` values after them), so a row's targets are also targets of
+    the ``T - 1`` rows after it (``T + horizon - 2`` with a horizon): the
+    rows just before a validation tail hold the tail's targets.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_samples, n_timesteps, n_features)
+        The training sequences (equal lengths).
+    lengths : ndarray or None
+        Lengths of variable-length sequences (then no window is assumed).
+    y : array-like of shape (n_samples, n_timesteps) or \
+(n_samples, n_timesteps, n_outputs)
+        The per-step targets. Several outputs per step are a horizon when
+        output ``j`` at step ``t`` is output ``j - 1`` at step ``t + 1``.
+
+    Returns
+    -------
+    found : tuple of (tuple of int, int) or None
+        ``(series_starts, overlap)``: the first row of each series, and how
+        many rows after a row hold some of its targets (``T - 1``, plus
+        ``horizon - 1``); None when the rows are not such windows (fewer
+        than 4 rows, one step, variable lengths, or more series than half
+        the rows: rows shuffled or not windows at all).
+    """
+    n, n_steps = values.shape[:2]
+    if lengths is not None or n < 4 or n_steps < 2:
+        return None
+    continued = np.empty(n - 1, dtype=bool)
+    for start in range(0, n - 1, _SLIDING_CHUNK_ROWS):
+        stop = min(n - 1, start + _SLIDING_CHUNK_ROWS)
+        continued[start:stop] = np.all(
+            values[start + 1:stop + 1, :-1] == values[start:stop, 1:],
+            axis=(1, 2))
+    starts = (0, *(int(i) + 1 for i in np.flatnonzero(~continued)))
+    if len(starts) > n // 2:
+        return None
+    return starts, n_steps - 1 + _per_step_horizon(y, n, n_steps) - 1
+
+
+def _per_step_horizon(y, n, n_steps):
+    """How many values ahead each step's outputs reach: ``n_outputs`` when
+    they are a horizon (output ``j`` at step ``t`` is output ``j - 1`` at
+    step ``t + 1``, in every row read), else 1."""
+    try:
+        y = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError):
+        return 1
+    if y.ndim != 3 or y.shape[:2] != (n, n_steps) or y.shape[2] < 2:
+        return 1
+    rows = np.unique(np.linspace(0, n - 1, min(n, _CONTINUATION_PAIRS))
+                     .astype(np.intp))
+    ahead = y[rows]
+    if np.array_equal(ahead[:, 1:, :-1], ahead[:, :-1, 1:]):
+        return int(y.shape[2])
+    return 1
+
+
 def _agrees(mapped, targets, exact):
     """Elementwise, whether window values ``mapped`` to the targets' units
     are the ``targets`` (broadcast): equal as float32 when the map is the

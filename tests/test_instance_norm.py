@@ -20,7 +20,7 @@ from sklearn_rnn import (
 )
 from sklearn_rnn._module import RecurrentNetwork
 from sklearn_rnn._plan import EARLY_STOPPING_MIN_WINDOWS
-from sklearn_rnn._window import find_continued_feature
+from sklearn_rnn._window import find_continued_feature, find_sliding_windows
 
 # One network: these tests are not about ensembles (test_ensemble.py is).
 FAST = fast_params(hidden_size=8, max_iter=5)
@@ -374,6 +374,62 @@ def test_stacked_direct_windows_leave_a_gap_in_every_series():
     assert len(rows.train) == 244 * reg.n_iter_
 
 
+def _as_values(X):
+    return np.asarray(X, dtype=np.float32).reshape(len(X), X.shape[1], -1)
+
+
+def test_sliding_windows_are_found_with_their_series_and_overlap():
+    s = _noisy_sine(100)
+    X, y = make_windows(s, 8, return_sequences=True)
+    assert find_sliding_windows(_as_values(X), None, y) == ((0,), 7)
+    # Three targets per step: a horizon, reaching two values further.
+    X, y = make_windows(s, 8, horizon=3, return_sequences=True)
+    assert find_sliding_windows(_as_values(X), None, y) == ((0,), 9)
+    # Three unrelated outputs per step: no horizon.
+    rng = np.random.RandomState(0)
+    assert find_sliding_windows(_as_values(X), None,
+                                rng.normal(size=y.shape)) == ((0,), 7)
+    X, y = make_windows([s[:60], s[60:]], 8, return_sequences=True)
+    assert find_sliding_windows(_as_values(X), None, y) == ((0, 52), 7)
+    # Not windows: shuffled windows, other rows, variable lengths.
+    X, y = make_windows(s, 8, return_sequences=True)
+    order = rng.permutation(len(X))
+    assert find_sliding_windows(_as_values(X[order]), None, y[order]) is None
+    assert find_sliding_windows(_as_values(rng.normal(size=(50, 8))), None,
+                                None) is None
+    assert find_sliding_windows(_as_values(X), np.full(len(X), 8), y) is None
+
+
+def test_windows_with_one_target_per_step_leave_out_rows_sharing_the_tail():
+    """A window's per-step targets are also targets of the window_size - 1
+    windows after it: with early stopping those before the tail of every
+    series do not train; with X_val nothing is left out."""
+    s = _noisy_sine(300)
+    X, y = make_windows(s, 10, return_sequences=True)
+    rows = _CountRows()
+    reg = RNNRegressor(**FAST, return_sequences=True, early_stopping=True,
+                       callbacks=[rows]).fit(X, y)
+    n_valid = round(0.1 * len(X))
+    assert rows.valid == n_valid * reg.n_iter_
+    assert len(rows.train) == (len(X) - n_valid - 9) * reg.n_iter_
+    assert len(set(rows.train)) == len(X) - n_valid - 9
+    assert reg.net_.train_split.gap == 0
+
+    X, y = make_windows([s[:150], s[150:]], 10, return_sequences=True)
+    rows = _CountRows()
+    reg = RNNRegressor(**FAST, return_sequences=True, early_stopping=True,
+                       callbacks=[rows]).fit(X, y)
+    # 140 windows per series: 14 validate, 9 left out, 117 train.
+    assert rows.valid == 28 * reg.n_iter_
+    assert len(rows.train) == 234 * reg.n_iter_
+
+    rows = _CountRows()
+    reg = RNNRegressor(**FAST, return_sequences=True, early_stopping=True,
+                       callbacks=[rows]).fit(X[:200], y[:200], X_val=X[200:],
+                                             y_val=y[200:])
+    assert len(rows.train) == 200 * reg.n_iter_
+
+
 def test_the_gap_is_a_rule_of_the_plan():
     from sklearn_rnn._plan import (
         SeriesWindows,
@@ -387,5 +443,8 @@ def test_the_gap_is_a_rule_of_the_plan():
     assert choose_validation_gap(windows, False, False) == 0
     assert choose_validation_gap(windows, True, True) == 0  # X_val
     assert choose_validation_gap(None, True, False) == 0
+    # Windows with one target per step: their overlap.
+    assert choose_validation_gap(None, True, False, ((0,), 9)) == 9
+    assert choose_validation_gap(None, True, True, ((0,), 9)) == 0
     assert count_training_rows(200, True, False, 0.1, 5, 2) == 170
     assert count_training_rows(200, True, True, 0.1, 5, 2) == 200
