@@ -34,7 +34,7 @@ from ._compat import Interval, StrOptions, _check_sample_weight
 from ._fitted_state import FittedState, _to_cpu  # noqa: F401 (re-exported)
 from ._module import CELLS, POOLINGS, zero_output_layers
 from ._net import TailSplit, as_dataset
-from ._plan import DataSummary, check_fit_request, plan_fit
+from ._plan import DataSummary, PerStepWindows, check_fit_request, plan_fit
 from ._predictability import window_predictability, window_seasonality
 from ._predicting import PREDICT_BATCH_SIZE, Predicting  # noqa: F401 (re-exported)
 from ._sequences import (
@@ -48,7 +48,7 @@ from ._sequences import (
 )
 from ._tokens import check_token_ids
 from ._utils import as_array_like, resolve_device
-from ._window import find_sliding_windows
+from ._window import find_per_step_feature, find_sliding_windows
 
 _INT_PARAMS = ("hidden_size", "num_layers", "max_iter", "batch_size",
                "n_iter_no_change", "embedding_dim", "vocabulary_size",
@@ -502,10 +502,23 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
             seasonality=(None if series_windows is None else
                          lambda: window_seasonality(batch.values,
                                                     series_windows)),
-            # A pass over the rows: made only when the validation gap asks.
-            sliding_windows=lambda: find_sliding_windows(batch.values,
-                                                         lengths, y),
+            per_step_windows=(self._find_per_step_windows(batch, y)
+                              if self._sequence_output() else None),
         )
+
+    def _find_per_step_windows(self, batch, y):
+        """:class:`~sklearn_rnn._plan.PerStepWindows` when the training rows
+        are windows one step apart with one target per step (a pass over the
+        rows), else None."""
+        found = find_sliding_windows(batch.values, batch.lengths, y)
+        if found is None:
+            return None
+        starts, overlap = found
+        # Token ids (an embedding) are no measurements to normalise; their
+        # windows still share targets (the validation gap).
+        feature = (None if self.embedding_dim is not None
+                   else find_per_step_feature(batch.values, y))
+        return PerStepWindows(starts, overlap, feature)
 
     def _set_plan(self, plan):
         """The fitted attributes of the plan, set in this one place."""

@@ -169,7 +169,8 @@ default='adam'
         way (as in scikit-learn's MLP), keeping the last weights.
         'auto' turns it on when ``fit`` is given ``X_val``, when the
         training rows are at least 100 windows of a series (a regressor's
-        forecasting design, recognised as for ``instance_norm``): their
+        forecasting design, recognised as for ``instance_norm``, with one
+        target per window or one per step): their
         last rows are the most recent period, what a forecast is judged
         on; and for a regressor's other rows (one target per sequence)
         from 100 rows on: trained to the end, its networks fitted the noise
@@ -183,7 +184,8 @@ default='adam'
         last value (``instance_norm`` on, ``instance_norm_center`` 'last'
         or 'auto'; or on their mean where 'auto' chose it): a zero output
         is then the naive forecast, or the window's mean (forecast
-        benchmark: recursive MASE ratio 0.767 -> 0.738).
+        benchmark: recursive MASE ratio 0.767 -> 0.738); so do windows with
+        one target per step anchored on each step's value.
         Elsewhere it stays off: a tenth of a small training set (fewer
         than 10 rows) is too few to stop on, on a short series it would
         withhold the latest period from training (forecast benchmark:

@@ -97,7 +97,12 @@ class RecurrentNetwork(nn.Module):
         (over its valid steps) before the network reads it, and the outputs
         are read in those units and mapped back: a window's level and
         spread pass around the network, which learns the shape of what
-        comes next (trends and series of any scale).
+        comes next (trends and series of any scale). With
+        ``return_sequences`` (one output per step) it is causal instead: the
+        feature is read relative to the window's first value, and each
+        step's outputs are the change from that step's own value, in the
+        feature's training-data units (``instance_norm_steps`` and
+        ``instance_norm_center`` unused).
     instance_norm_steps : int or None
         The leading steps the mean and deviation are taken over (windows
         whose last steps carry known-future covariates, where the series'
@@ -255,6 +260,8 @@ class RecurrentNetwork(nn.Module):
         """RevIN: the feature the targets continue, standardised per sequence;
         the outputs mapped back from those units to the standardised
         targets'."""
+        if self.return_sequences:
+            return self._forward_anchored_per_step(X, lengths)
         feature = self.instance_norm_feature
         past = X[:, :self.instance_norm_steps, feature]
         wide, level, spread = _sequence_statistics(past, lengths)
@@ -274,6 +281,24 @@ class RecurrentNetwork(nn.Module):
         out = self._forward_scaled(X, lengths)
         level, spread = level.to(out.dtype), spread.to(out.dtype)
         return (level - self.target_mean + spread * out) / self.target_scale
+
+    def _forward_anchored_per_step(self, X, lengths):
+        """Instance normalisation with one output per step, causal: the
+        feature is read relative to the window's first value (in its
+        training-data units), and each step's outputs are the change from
+        that step's own value, the naive forecast at every step. A window's
+        mean, spread or last value would tell every step the values after
+        it, which are the earlier steps' targets."""
+        feature = self.instance_norm_feature
+        values = X[:, :, feature]
+        scale = self.input_scale[feature]
+        scaled = (X - self.input_mean) / self.input_scale
+        normalised = ((values - values[:, :1]) / scale).unsqueeze(-1)
+        X = torch.cat([scaled[:, :, :feature], normalised.to(X.dtype),
+                       scaled[:, :, feature + 1:]], dim=2)
+        out = self._forward_scaled(X, lengths)
+        anchor = values.unsqueeze(-1).to(out.dtype)
+        return (anchor - self.target_mean + scale * out) / self.target_scale
 
     def _forward_scaled(self, X, lengths):
         """The network on standardised (or embedded) steps."""

@@ -484,13 +484,32 @@ def _instance_normalise(g, module, raw, scaled):
     """RevIN's input side: the feature the targets continue, centred on each
     sequence's mean or last value and divided by its deviation;
     ``g.instance_norm`` keeps both ``(N, 1)`` for the regressor's output,
-    ``level + spread * outputs``."""
+    ``level + spread * outputs``. With one output per step: the values
+    relative to the window's first one, and ``g.instance_norm`` keeps each
+    step's value ``(N, T, 1)`` and the feature's scale (the module's
+    ``_forward_anchored_per_step``)."""
     from ._module import INSTANCE_NORM_FLOOR
 
     feature = module.instance_norm_feature
     # (N, T, 1): the feature's values; the statistics keep that rank.
     values = g.node("Gather", [raw, g.const(np.array([feature]), "feature")],
                     axis=2)
+    onehot = np.zeros(len(module.input_mean), dtype=np.float32)
+    onehot[feature] = 1.0
+    kept = g.node("Mul", [scaled, g.const(1.0 - onehot, "keep")])
+    if module.return_sequences:
+        # One output per step, causal: relative to the window's first value
+        # in the feature's training-data units; each step's outputs are the
+        # change from its own value (``values``, (N, T, 1)).
+        scale = g.const(np.array(float(module.input_scale[feature]),
+                                 dtype=np.float32), "anchor_scale")
+        first = g.node("Slice", [values, g.const(np.array([0]), "first_start"),
+                                 g.const(np.array([1]), "first_end"),
+                                 g.const(np.array([1]), "first_axes")])
+        normalised = g.node("Div", [g.node("Sub", [values, first]), scale])
+        g.instance_norm = (values, scale)
+        return g.node("Add", [kept, g.node("Mul", [normalised,
+                                                   g.const(onehot, "onehot")])])
     past = values
     if module.instance_norm_steps is not None:
         past = g.node("Slice", [values, g.const(np.array([0]), "start"),
@@ -512,11 +531,8 @@ def _instance_normalise(g, module, raw, scaled):
     divisor = g.node("Max", [spread, g.const(np.array(floor, dtype=np.float32),
                                              "floor")])
     normalised = g.node("Div", [g.node("Sub", [values, level]), divisor])
-    # One-hot over the features: the normalised values replace the feature's
-    # standardised ones, the others pass unchanged.
-    onehot = np.zeros(len(module.input_mean), dtype=np.float32)
-    onehot[feature] = 1.0
-    kept = g.node("Mul", [scaled, g.const(1.0 - onehot, "keep")])
+    # One-hot over the features (above): the normalised values replace the
+    # feature's standardised ones, the others pass unchanged.
     # (N, 1, 1) -> (N, 1), to broadcast over the outputs (N, k).
     shape = g.const(np.array([-1, 1]), "shape")
     g.instance_norm = (g.node("Reshape", [level, shape]),

@@ -114,6 +114,22 @@ class SeriesWindows(NamedTuple):
         return len(self.series_starts)
 
 
+class PerStepWindows(NamedTuple):
+    """Training rows recognised as windows one step apart with one target
+    (or a horizon of targets) per step: ``make_windows(...,
+    return_sequences=True)`` (:func:`~sklearn_rnn._window.find_sliding_windows`)."""
+
+    # The first row of each series (a row that does not continue the one
+    # before starts another).
+    series_starts: tuple
+    # How many later rows share some of a row's targets: T - 1 (+ the
+    # horizon - 1 of several outputs per step).
+    overlap: int
+    # The input feature whose next value is each step's first target, or
+    # None (targets of their own: the rows still share them).
+    feature: int | None
+
+
 @dataclass(frozen=True)
 class DataSummary:
     """What the rules need to know of the training data."""
@@ -137,10 +153,8 @@ class DataSummary:
     # function of no arguments, called only by the rule that needs it.
     seasonality: object = None
     # Rows that are windows one step apart with one target per step
-    # (sklearn_rnn._window.find_sliding_windows: their series' starts and how
-    # many later rows share a row's targets), or None: a function of no
-    # arguments (a pass over the rows), called only by the validation gap.
-    sliding_windows: object = None
+    # (PerStepWindows), or None; looked for only for one output per step.
+    per_step_windows: PerStepWindows | None = None
 
 
 @dataclass(frozen=True)
@@ -206,7 +220,8 @@ def choose_conv_batch_norm(conv_batch_norm, conv_layers, ragged):
     return bool(conv_batch_norm)
 
 
-def choose_instance_norm(instance_norm, series_windows, n_steps):
+def choose_instance_norm(instance_norm, series_windows, n_steps,
+                         per_step_windows=None):
     """``(instance_norm_feature_, _instance_norm_steps,
     _instance_norm_affine)`` (regressor): with 'auto', the feature that the
     windows of a series continue, its statistics read from the steps up to
@@ -222,8 +237,16 @@ def choose_instance_norm(instance_norm, series_windows, n_steps):
     0.706 -> 0.873, direct 0.761 -> 0.887; oil's ratio 0.78 -> 7.10,
     heartrate's 0.58 -> 6.03), though it fixed the README's noisy sine with
     windows of a sixth of its period (whose cure is a window of a period).
+
+    Windows with one target per step (``per_step_windows``) whose targets
+    continue a feature get that feature with 'auto' (the network then
+    anchors each step on its own value: ``RecurrentNetwork``).
     """
     if instance_norm is None:
+        return None, None, None
+    if per_step_windows is not None:
+        if instance_norm == "auto" and per_step_windows.feature is not None:
+            return int(per_step_windows.feature), None, (1.0, 0.0)
         return None, None, None
     if series_windows is not None:
         w = series_windows
@@ -293,10 +316,13 @@ def is_regression_on_rows(regression, sequence_output, series_windows,
 
 
 def choose_early_stopping(early_stopping, series_windows, incremental,
-                          has_X_val, n_samples, regression_on_rows):
+                          has_X_val, n_samples, regression_on_rows,
+                          per_step_windows=None):
     """``early_stopping_``: with 'auto', on with ``X_val``, on at least
-    ``EARLY_STOPPING_MIN_WINDOWS`` windows of a series and on a regression's
-    rows from ``REGRESSION_EARLY_STOPPING_MIN_ROWS`` rows (see
+    ``EARLY_STOPPING_MIN_WINDOWS`` windows of a series (one target per
+    window, or one per step of windows that continue a feature:
+    ``per_step_windows``) and on a regression's rows from
+    ``REGRESSION_EARLY_STOPPING_MIN_ROWS`` rows (see
     :func:`is_regression_on_rows`); never for ``partial_fit``, whose one
     epoch has no tail to stop on."""
     if early_stopping != "auto":
@@ -305,7 +331,9 @@ def choose_early_stopping(early_stopping, series_windows, incremental,
         return False
     if regression_on_rows:
         return n_samples >= REGRESSION_EARLY_STOPPING_MIN_ROWS
-    return has_X_val or (series_windows is not None
+    forecast_windows = series_windows is not None or (
+        per_step_windows is not None and per_step_windows.feature is not None)
+    return has_X_val or (forecast_windows
                          and n_samples >= EARLY_STOPPING_MIN_WINDOWS)
 
 
@@ -462,11 +490,11 @@ def choose_alpha(alpha, centred_windows, early_stopping, incremental,
 
 
 def choose_validation_gap(series_windows, early_stopping, has_X_val,
-                          sliding_windows=None):
+                          per_step_windows=None):
     """Rows left out of training before the validation tail: ``horizon - 1``
     for the windows of a direct forecast that stop early on their own tail,
     the overlap of windows with one target per step
-    (``sliding_windows``, found by
+    (``per_step_windows``, found by
     :func:`~sklearn_rnn._window.find_sliding_windows`), 0 otherwise.
 
     Window ``i`` of a direct forecast holds the ``horizon`` values after it
@@ -490,8 +518,8 @@ def choose_validation_gap(series_windows, early_stopping, has_X_val,
         return 0
     if series_windows is not None:
         return max(0, int(series_windows.horizon) - 1)
-    if sliding_windows is not None:
-        return max(0, int(sliding_windows[1]))
+    if per_step_windows is not None:
+        return max(0, int(per_step_windows.overlap))
     return 0
 
 
@@ -583,9 +611,11 @@ def check_fit_request(params, *, incremental, has_X_val, has_y_val, y_is_none,
     if instance_norm not in (None, "auto") and (
             sequence_output or params["embedding_dim"] is not None):
         raise ValueError(
-            "instance_norm standardises windows of a series for one "
-            "prediction per window; it cannot be combined with "
-            "return_sequences=True or embedding_dim. Use instance_norm=None."
+            "instance_norm names the feature of windows of a series for one "
+            "prediction per window; with return_sequences=True 'auto' finds "
+            "it (windows from make_windows(..., return_sequences=True)), and "
+            "token ids (embedding_dim) have none. Use instance_norm='auto' or "
+            "None."
         )
 
 
@@ -598,6 +628,17 @@ def check_plan(params, plan, summary):
             "early_stopping=False to average the weights (early_stopping="
             "'auto' turns it on with X_val, on 100 or more windows of a series "
             "and on a regressor's 100 or more other rows)."
+        )
+    architecture = plan.architecture
+    if (architecture is not None and architecture.instance_norm_feature
+            is not None and summary.per_step_windows is not None
+            and params.get("instance_norm_center") == "mean"):
+        raise ValueError(
+            "instance_norm_center='mean' cannot centre windows with one "
+            "target per step: a window's mean holds the values after each "
+            "step, the targets. Each step is read as the change from its own "
+            "value ('last'); use instance_norm_center='auto' or 'last', or "
+            "instance_norm=None."
         )
     instance_norm = params.get("instance_norm")
     if (plan.architecture is not None and instance_norm not in (None, "auto")
@@ -620,11 +661,13 @@ def plan_fit(params, summary, *, new_network, incremental, has_X_val,
     """
     regression_on_rows = is_regression_on_rows(
         regression, sequence_output, summary.series_windows, has_X_val)
+    per_step = summary.per_step_windows if sequence_output else None
     early_stopping = choose_early_stopping(
         params["early_stopping"], summary.series_windows, incremental, has_X_val,
-        summary.n_samples, regression_on_rows)
+        summary.n_samples, regression_on_rows, per_step)
     feature, steps, affine = choose_instance_norm(
-        params.get("instance_norm"), summary.series_windows, summary.n_steps)
+        params.get("instance_norm"), summary.series_windows, summary.n_steps,
+        per_step)
     center = (choose_instance_norm_center(
         params.get("instance_norm_center"), feature, summary.series_windows,
         summary.seasonality) if regression else "last")
@@ -640,7 +683,10 @@ def plan_fit(params, summary, *, new_network, incremental, has_X_val,
                            and (center == "last"
                                 or params.get("instance_norm_center") == "auto"))
                        else 0)
-    one_step_windows = centred_windows == 1
+    # One-step windows, or windows with one target per step anchored on
+    # each step's own value: a zero output is the naive forecast.
+    one_step_windows = centred_windows == 1 or (sequence_output
+                                                and feature is not None)
     alpha = choose_alpha(
         params["alpha"], centred_windows, early_stopping, incremental,
         summary.n_samples,
@@ -674,17 +720,12 @@ def plan_fit(params, summary, *, new_network, incremental, has_X_val,
         )
     validation_fraction = choose_validation_fraction(
         params["validation_fraction"], regression_on_rows, summary.n_samples)
-    # Windows with one target per step: looked for (a pass over the rows)
-    # only where their tail is the validation set.
-    sliding = (summary.sliding_windows()
-               if (sequence_output and early_stopping and not has_X_val
-                   and summary.sliding_windows is not None)
-               else None)
     validation_gap = choose_validation_gap(summary.series_windows,
-                                           early_stopping, has_X_val, sliding)
+                                           early_stopping, has_X_val, per_step)
     validation_starts = (summary.series_windows.series_starts
                          if summary.series_windows is not None
-                         else None if sliding is None else sliding[0])
+                         else None if per_step is None
+                         else per_step.series_starts)
     n_train = count_training_rows(
         summary.n_samples, early_stopping, has_X_val, validation_fraction,
         validation_gap,

@@ -74,8 +74,14 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         targets; shuffled rows, unrelated targets and targets already in
         their own window are left alone) and uses none otherwise; an int
         names the feature; None turns it off. The feature used is
-        ``instance_norm_feature_``. Not with ``return_sequences`` or
-        ``embedding_dim``.
+        ``instance_norm_feature_``. Not with ``embedding_dim``.
+        With ``return_sequences`` (one output per step) 'auto' finds the
+        feature of windows whose per-step targets are its next values
+        (``make_windows(..., return_sequences=True)``) and normalises
+        causally, so that no step reads a later one: the feature relative
+        to the window's first value, each step's outputs the change from
+        that step's own value (the naive forecast at every step), in the
+        feature's units over the training data; an int is refused there.
     instance_norm_center : {'auto', 'last', 'mean'}, default='auto'
         The level each window is centred on with ``instance_norm``: its last
         value (the network reads and predicts the change from the last
@@ -90,7 +96,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         windows of a single series on their mean when a change over some
         lag within the window is on average under 0.7 of a change over one
         step (a season the window spans), on their last value otherwise.
-        The centre used is ``instance_norm_center_``.
+        With one output per step each step is centred on its own value
+        ('last'; 'mean' is refused: a window's mean holds the later steps'
+        targets). The centre used is ``instance_norm_center_``.
 """
         + ARCHITECTURE_PARAMETERS
         + TRAINING_PARAMETERS

@@ -835,6 +835,35 @@ def find_sliding_windows(values, lengths, y):
     return starts, n_steps - 1 + _per_step_horizon(y, n, n_steps) - 1
 
 
+def find_per_step_feature(values, y):
+    """The input feature that windows with one target per step continue:
+    the first output at step ``t`` is that feature's value at step
+    ``t + 1``, exactly, in every row read (up to ``_CONTINUATION_PAIRS``
+    rows spread over the data); None when no feature is (targets of their
+    own: tags, another quantity, or inputs rescaled by a scaler).
+
+    Only for rows :func:`find_sliding_windows` recognised. The next value
+    after the window, the last step's target, is not in the row: it is
+    what a recursive forecast feeds back.
+    """
+    try:
+        y = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    n, n_steps, n_features = values.shape
+    if y.ndim not in (2, 3) or y.shape[:2] != (n, n_steps):
+        return None
+    rows = np.unique(np.linspace(0, n - 1, min(n, _CONTINUATION_PAIRS))
+                     .astype(np.intp))
+    first = y[rows].reshape(len(rows), n_steps, -1)[:, :-1, 0]
+    nexts = values[rows, 1:, :]
+    for feature in range(n_features):
+        if np.array_equal(nexts[:, :, feature],
+                          first.astype(np.float32, copy=False)):
+            return feature
+    return None
+
+
 def _per_step_horizon(y, n, n_steps):
     """How many values ahead each step's outputs reach: ``n_outputs`` when
     they are a horizon (output ``j`` at step ``t`` is output ``j - 1`` at

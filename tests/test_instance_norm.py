@@ -430,8 +430,58 @@ def test_windows_with_one_target_per_step_leave_out_rows_sharing_the_tail():
     assert len(rows.train) == 200 * reg.n_iter_
 
 
+def test_per_step_windows_get_the_window_rules():
+    """One target per step on windows of a series: the feature is found, the
+    network anchors each step on its own value, and early stopping follows
+    the windows' rule (from 100 windows)."""
+    s = _noisy_sine(300) + 0.02 * np.arange(300)
+    X, y = make_windows(s, 10, return_sequences=True)
+    reg = RNNRegressor(**FAST, return_sequences=True).fit(X, y)
+    assert reg.instance_norm_feature_ == 0
+    assert reg.instance_norm_center_ == "last"
+    assert reg.early_stopping_ is True
+    short = RNNRegressor(**FAST, return_sequences=True).fit(X[:60], y[:60])
+    assert short.instance_norm_feature_ == 0
+    assert short.early_stopping_ is False
+    # Per-step targets that continue no feature: no normalisation, no
+    # early stopping; instance_norm=None switches the normalisation off.
+    rng = np.random.RandomState(0)
+    other = RNNRegressor(**FAST, return_sequences=True).fit(
+        X, rng.normal(size=y.shape))
+    assert other.instance_norm_feature_ is None
+    assert other.early_stopping_ is False
+    off = RNNRegressor(**FAST, return_sequences=True, instance_norm=None,
+                       early_stopping=False).fit(X, y)
+    assert off.instance_norm_feature_ is None
+    # A window's mean would tell each step the values after it.
+    with pytest.raises(ValueError, match="one target per step"):
+        RNNRegressor(**FAST, return_sequences=True,
+                     instance_norm_center="mean").fit(X, y)
+
+
+def test_per_step_anchoring_is_causal_and_starts_from_the_naive_forecast():
+    net = RecurrentNetwork(input_size=1, output_size=2, hidden_size=4,
+                           return_sequences=True, input_mean=[5.0],
+                           input_scale=[2.0], instance_norm_feature=0,
+                           target_mean=[5.0, 5.0], target_scale=[2.0, 2.0])
+    X = torch.randn(3, 8, 1) * 2 + 40.0
+    with torch.no_grad():
+        out = net(X)
+        later = X.clone()
+        later[:, 5:] += 100.0
+        # A step's outputs never depend on the steps after it.
+        assert torch.equal(net(later)[:, :5], out[:, :5])
+        net.head[-1].weight.zero_()
+        net.head[-1].bias.zero_()
+        # A zero output: each step's own value (standardised), the naive
+        # forecast for every step of the horizon.
+        expected = ((X - 5.0) / 2.0).expand(-1, -1, 2)
+        assert_allclose(net(X).numpy(), expected.numpy(), rtol=1e-6, atol=1e-5)
+
+
 def test_the_gap_is_a_rule_of_the_plan():
     from sklearn_rnn._plan import (
+        PerStepWindows,
         SeriesWindows,
         choose_validation_gap,
         count_training_rows,
@@ -444,7 +494,8 @@ def test_the_gap_is_a_rule_of_the_plan():
     assert choose_validation_gap(windows, True, True) == 0  # X_val
     assert choose_validation_gap(None, True, False) == 0
     # Windows with one target per step: their overlap.
-    assert choose_validation_gap(None, True, False, ((0,), 9)) == 9
-    assert choose_validation_gap(None, True, True, ((0,), 9)) == 0
+    per_step = PerStepWindows(series_starts=(0,), overlap=9, feature=0)
+    assert choose_validation_gap(None, True, False, per_step) == 9
+    assert choose_validation_gap(None, True, True, per_step) == 0
     assert count_training_rows(200, True, False, 0.1, 5, 2) == 170
     assert count_training_rows(200, True, True, 0.1, 5, 2) == 200

@@ -357,6 +357,20 @@ def test_instance_normalised_forecaster_matches(kwargs, center):
                     rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("horizon", [1, 3])
+def test_per_step_anchored_forecaster_matches(horizon):
+    """Windows with one target per step, anchored on each step's value
+    (instance_norm='auto' with return_sequences) are in the graph too."""
+    series = np.sin(np.arange(300) * 0.1) * np.arange(300) / 30 + 0.05 * np.arange(300)
+    X, y = make_windows(series, 12, horizon=horizon, return_sequences=True)
+    reg = RNNRegressor(hidden_size=8, max_iter=3, random_state=0,
+                       return_sequences=True).fit(X, y)
+    assert reg.instance_norm_feature_ == 0
+    X32 = np.asarray(X, dtype=np.float32)
+    assert_allclose(_run(to_onnx(reg, X32[:2]), X32)[0], reg.predict(X),
+                    rtol=1e-4, atol=1e-4)
+
+
 @pytest.mark.parametrize("Est", [RNNRegressor, RNNClassifier])
 def test_standardised_sequences_match(Est):
     """Per-sequence standardisation (and its mean and log-deviation
