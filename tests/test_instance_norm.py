@@ -400,6 +400,21 @@ def test_sliding_windows_are_found_with_their_series_and_overlap():
     assert find_sliding_windows(_as_values(X), np.full(len(X), 8), y) is None
 
 
+def test_the_feature_per_step_targets_continue_is_found():
+    from sklearn_rnn._window import find_per_step_feature
+
+    s = _noisy_sine(100)
+    X, y = make_windows(s, 8, return_sequences=True)
+    assert find_per_step_feature(_as_values(X), y) == 0
+    # A multivariate series whose second column is the target.
+    both = np.c_[np.cos(np.arange(100.0)), s]
+    X, y = make_windows(both, 8, target=1, return_sequences=True)
+    assert find_per_step_feature(_as_values(X), y) == 1
+    # Targets of their own (labels per step, another quantity): none.
+    assert find_per_step_feature(_as_values(X), np.zeros(y.shape)) is None
+    assert find_per_step_feature(_as_values(X), y[:, ::-1]) is None
+
+
 def test_windows_with_one_target_per_step_leave_out_rows_sharing_the_tail():
     """A window's per-step targets are also targets of the window_size - 1
     windows after it: with early stopping those before the tail of every

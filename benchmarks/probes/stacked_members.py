@@ -1,132 +1,90 @@
-"""PROBE, not a library feature: would training an ensemble's members as one
-stacked computation make the default classifier's fit cheaper? (issue 25:
-"ensemble members trained as one batched computation").
+"""Probe (issue 25, round 14): what training an ensemble's members as one
+computation would save.
 
-ArrowHead's shape behind the default front end: 63 steps of 64 channels,
-GRU of 64 units, three members, batches of 8 and 36, forward + backward,
-one thread. Three ways to run the members' GRUs:
+An ensemble of three GRU networks trains its members one after the other
+(one thread) or in two lanes of threads (``SequenceNet._train_members``).
+Stacked into one computation, the three recurrent layers become one GRU of
+three times the width whose recurrent weights are block-diagonal (built each
+step from the members' weights with ``torch.block_diag``, so each member
+still gets exactly its own gradient; checked here against the separate
+members' gradients). This times one optimiser step's forward and backward
+(the GRU and a linear head per member, cross-entropy) both ways::
 
-* ``separate``: one ``nn.GRU`` call per member (what ``SequenceNet`` does;
-  on two idle cores two members run side by side in threads);
-* ``block-diagonal``: one ``nn.GRU`` of 3 x 64 units whose weights are the
-  members' weights placed block-diagonally, gate by gate
-  (``torch.func.functional_call``; gradients flow back to each member's own
-  weights, equal to the separate ones within 1e-5);
-* ``bmm``: a GRU written with a leading member axis, one ``baddbmm`` per
-  step for all members, autograd for the backward.
+    python -m benchmarks.probes.stacked_members --steps 24 --features 3 --threads 1
+    python -m benchmarks.probes.stacked_members --steps 63 --features 64 --threads 1
 
-Measured 2026-12-07 on the idle 2-core machine (ms per batch of 8 / 36):
-separate 32.6-35.7 / 41.3-56.1, block-diagonal 23.9 / 52.3, bmm 23.2 /
-69.4, one member alone 12.2 / 13.3. Per member and batch of 8 the whole
-default network costs 21.7 ms: the front end's convolutions 8.8 ms
-(arithmetic, which stacking does not reduce), the GRU 10.3 ms (per-step
-dispatch), the rest 2.6 ms. Stacking saves at most a third of the GRU's
-share on small batches and loses on larger ones (the block-diagonal
-product does nine times the arithmetic; the bmm loop's elementwise steps
-grow with the members); on two cores, where two members already train side
-by side, the gain would be smaller still. Not pursued: a fit 5-10x faster
-needs fewer optimiser steps or a fused GRU kernel, not stacking.
-
-    OMP_NUM_THREADS=1 python -m benchmarks.probes.stacked_members
+(ItalyPowerDemand's networks read 24 steps of 3 features; ArrowHead's GRU
+reads 63 steps of its front end's 64 channels; batches of 8.)
 """
 
+import argparse
 import time
 
 import torch
-from torch.func import functional_call
-
-MEMBERS, FEATURES, HIDDEN, STEPS = 3, 64, 64, 63
-GATES = 3
+from torch import nn
 
 
-def gate_block_diagonal(weights):
-    """Per gate, the members' blocks on the diagonal; gates stacked."""
-    H = HIDDEN
-    return torch.cat([torch.block_diag(*[w[g * H:(g + 1) * H] for w in weights])
-                      for g in range(GATES)])
-
-
-def gate_concatenated(biases):
-    H = HIDDEN
-    return torch.cat([torch.cat([b[g * H:(g + 1) * H] for b in biases])
-                      for g in range(GATES)])
-
-
-def block_diagonal_forward(members, fused, inputs):
-    params = {
-        "weight_ih_l0": gate_block_diagonal([m.weight_ih_l0 for m in members]),
-        "weight_hh_l0": gate_block_diagonal([m.weight_hh_l0 for m in members]),
-        "bias_ih_l0": gate_concatenated([m.bias_ih_l0 for m in members]),
-        "bias_hh_l0": gate_concatenated([m.bias_hh_l0 for m in members]),
-    }
-    out, _ = functional_call(fused, params, (torch.cat(inputs, dim=2),))
-    return out.split(HIDDEN, dim=2)
-
-
-def stacked_gru(x, w_ih, w_hh, b_ih, b_hh):
-    """A GRU over ``x`` ``(M, B, T, F)`` with a leading member axis."""
-    M, B, T, _ = x.shape
-    H = HIDDEN
-    gi = torch.baddbmm(b_ih.unsqueeze(1), x.reshape(M, B * T, -1),
-                       w_ih.transpose(1, 2)).view(M, B, T, 3 * H)
-    h = x.new_zeros(M, B, H)
-    w_hh_t, b_hh = w_hh.transpose(1, 2), b_hh.unsqueeze(1)
-    outputs = []
-    for t in range(T):
-        gh = torch.baddbmm(b_hh, h, w_hh_t)
-        g = gi[:, :, t]
-        rz = torch.sigmoid(g[..., :2 * H] + gh[..., :2 * H])
-        r, z = rz[..., :H], rz[..., H:]
-        n = torch.tanh(torch.addcmul(g[..., 2 * H:], r, gh[..., 2 * H:]))
-        h = torch.lerp(n, h, z)
-        outputs.append(h)
-    return torch.stack(outputs, dim=2)
-
-
-def bmm_forward(members, inputs):
-    out = stacked_gru(torch.stack(inputs),
-                      *(torch.stack([getattr(m, name) for m in members])
-                        for name in ("weight_ih_l0", "weight_hh_l0",
-                                     "bias_ih_l0", "bias_hh_l0")))
-    return out.unbind(0)
-
-
-def per_batch_ms(fn, repeats=30):
-    for _ in range(3):
-        fn().backward()
-    start = time.perf_counter()
-    for _ in range(repeats):
-        fn().backward()
-    return (time.perf_counter() - start) / repeats * 1e3
-
-
-def main():
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=24)
+    parser.add_argument("--features", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--hidden", type=int, default=64)
+    parser.add_argument("--members", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=100)
+    args = parser.parse_args(argv)
     torch.manual_seed(0)
-    members = [torch.nn.GRU(FEATURES, HIDDEN, batch_first=True)
-               for _ in range(MEMBERS)]
-    fused = torch.nn.GRU(MEMBERS * FEATURES, MEMBERS * HIDDEN, batch_first=True)
-    print(f"torch threads: {torch.get_num_threads()}")
-    print("| batch | separate | block-diagonal | bmm | one member |")
-    print("|---|---|---|---|---|")
-    for batch in (8, 36):
-        inputs = [torch.randn(batch, STEPS, FEATURES) for _ in range(MEMBERS)]
-        separate = [m(x)[0] for m, x in zip(members, inputs, strict=True)]
-        for way in (block_diagonal_forward(members, fused, inputs),
-                    bmm_forward(members, inputs)):
-            gap = max((a - b).abs().max().item()
-                      for a, b in zip(separate, way, strict=True))
-            assert gap < 1e-4, gap
-        ways = {
-            "separate": lambda xs: sum(m(x)[0].sum() for m, x in
-                                       zip(members, xs, strict=True)),
-            "block-diagonal": lambda xs: sum(
-                o.sum() for o in block_diagonal_forward(members, fused, xs)),
-            "bmm": lambda xs: sum(o.sum() for o in bmm_forward(members, xs)),
-            "one member": lambda xs: members[0](xs[0])[0].sum(),
-        }
-        times = [per_batch_ms(lambda way=way, xs=inputs: way(xs))
-                 for way in ways.values()]
-        print(f"| {batch} | " + " | ".join(f"{t:.1f} ms" for t in times) + " |")
+    torch.set_num_threads(args.threads)
+    H, M = args.hidden, args.members
+    grus = [nn.GRU(args.features, H, batch_first=True) for _ in range(M)]
+    heads = [nn.Linear(H, 2) for _ in range(M)]
+    X = torch.randn(args.batch, args.steps, args.features)
+    y = torch.randint(0, 2, (args.batch,))
+    loss_fn = nn.CrossEntropyLoss()
+
+    def separate():
+        for gru, head in zip(grus, heads, strict=True):
+            _, state = gru(X)
+            loss_fn(head(state[-1]), y).backward()
+
+    def gates(name, k, block):
+        rows = slice(k * H, (k + 1) * H)
+        parts = [getattr(g, name)[rows] for g in grus]
+        return torch.block_diag(*parts) if block else torch.cat(parts)
+
+    def stacked():
+        weights = [
+            torch.cat([gates("weight_ih_l0", k, False) for k in range(3)]),
+            torch.cat([gates("weight_hh_l0", k, True) for k in range(3)]),
+            torch.cat([gates("bias_ih_l0", k, False) for k in range(3)]),
+            torch.cat([gates("bias_hh_l0", k, False) for k in range(3)]),
+        ]
+        hx = torch.zeros(1, args.batch, M * H)
+        _, state = torch.gru(X, hx, weights, True, 1, 0.0, True, False, True)
+        loss = sum(loss_fn(head(h), y) for head, h in
+                   zip(heads, state[-1].split(H, dim=1), strict=True))
+        loss.backward()
+
+    params = [p for m in grus + heads for p in m.parameters()]
+
+    def gradients(step):
+        for p in params:
+            p.grad = None
+        step()
+        return [p.grad.clone() for p in params]
+
+    difference = max((a - b).abs().max().item() for a, b in
+                     zip(gradients(separate), gradients(stacked), strict=True))
+    print(f"largest gradient difference: {difference:.1e}")
+    for name, step in [("separate", separate), ("stacked", stacked)] * 2:
+        for _ in range(5):
+            step()
+        start = time.perf_counter()
+        for _ in range(args.repeats):
+            step()
+        ms = (time.perf_counter() - start) / args.repeats * 1000
+        print(f"{name:9s} {ms:6.2f} ms per step")
 
 
 if __name__ == "__main__":
