@@ -508,8 +508,8 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
 
     def _find_per_step_windows(self, batch, y):
         """:class:`~sklearn_rnn._plan.PerStepWindows` when the training rows
-        are windows one step apart with one target per step (a pass over the
-        rows), else None."""
+        are windows a fixed number of steps apart with one target per step
+        (a pass over the rows), else None."""
         found = find_sliding_windows(batch.values, batch.lengths, y)
         if found is None:
             return None

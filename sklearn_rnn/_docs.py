@@ -203,12 +203,13 @@ default='adam'
         recognised as for ``instance_norm``) also leave the ``horizon - 1``
         windows before the tail out of training, in every stacked series:
         their targets lie inside the tail (the ``gap`` of
-        ``TimeSeriesSplit``). So do windows one step apart with one target
-        per step (``make_windows(..., return_sequences=True)``, recognised
-        from the inputs: each row is the one before moved on by one step):
-        a window shares its targets with the ``window_size - 1`` windows
-        after it (``window_size + horizon - 2`` with a horizon per step), so
-        that many are left out.
+        ``TimeSeriesSplit``). So do windows with one target per step
+        (``make_windows(..., return_sequences=True)``, recognised from the
+        inputs: each row is the one before moved on by the same number of
+        steps ``s``): a window shares its targets with the
+        ``window_size - 1`` windows after it (``window_size + horizon - 2``
+        with a horizon per step; that over ``s``, rounded down, for windows
+        ``s`` steps apart), so that many are left out.
         The value used is ``validation_fraction_``.
     n_iter_no_change : int or 'auto', default='auto'
         Epochs without improvement of at least ``tol`` before stopping.

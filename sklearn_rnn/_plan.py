@@ -115,7 +115,7 @@ class SeriesWindows(NamedTuple):
 
 
 class PerStepWindows(NamedTuple):
-    """Training rows recognised as windows one step apart with one target
+    """Training rows recognised as windows a fixed number of steps apart with one target
     (or a horizon of targets) per step: ``make_windows(...,
     return_sequences=True)`` (:func:`~sklearn_rnn._window.find_sliding_windows`)."""
 
@@ -152,7 +152,7 @@ class DataSummary:
     # one step (sklearn_rnn._predictability.window_seasonality), or None: a
     # function of no arguments, called only by the rule that needs it.
     seasonality: object = None
-    # Rows that are windows one step apart with one target per step
+    # Rows that are windows a fixed number of steps apart with one target per step
     # (PerStepWindows), or None; looked for only for one output per step.
     per_step_windows: PerStepWindows | None = None
 
@@ -505,14 +505,16 @@ def choose_validation_gap(series_windows, early_stopping, has_X_val,
     as ``TimeSeriesSplit(gap=...)`` does for cross-validation. One-step
     windows (recursive forecasts), other rows and ``X_val`` need no gap.
     Windows made ``step`` values apart (``make_windows(..., step=s)``) need
-    only ``ceil((horizon - 1) / s)`` rows; the rows do not say ``s`` when
+    only ``floor((horizon - 1) / s)`` rows; the rows do not say ``s`` when
     they carry future covariates, so the gap stays ``horizon - 1`` (more
     than needed, never less).
 
     Windows with one target per step (``make_windows(...,
     return_sequences=True)``, a regressor with ``return_sequences=True``)
     share each value's target with the ``T - 1`` windows after it (``T +
-    horizon - 2`` with a horizon per step): that many rows are left out.
+    horizon - 2`` with a horizon per step; ``floor`` of that over ``s`` for
+    windows ``s`` steps apart, which the rows do say): that many rows are
+    left out.
     """
     if not early_stopping or has_X_val:
         return 0

@@ -788,17 +788,18 @@ _SLIDING_CHUNK_ROWS = 4096
 
 
 def find_sliding_windows(values, lengths, y):
-    """Whether training rows are windows one step apart of one or more
-    series, each with one target (or ``horizon`` targets) per step: the
-    rows of ``make_windows(..., return_sequences=True)``.
+    """Whether training rows are windows of one or more series made a fixed
+    number of steps apart, each with one target (or ``horizon`` targets) per
+    step: the rows of ``make_windows(..., step=s, return_sequences=True)``.
 
-    Row ``i + 1`` of such windows is row ``i`` moved on by one step (its
-    first ``T - 1`` steps are row ``i``'s last ``T - 1``, every feature);
+    Row ``i + 1`` of such windows is row ``i`` moved on by ``s`` steps (its
+    first ``T - s`` steps are row ``i``'s last ``T - s``, every feature);
     a row that does not continue the one before starts another series.
     Their per-step targets belong to the same times as the inputs (or the
     ``horizon`` values after them), so a row's targets are also targets of
-    the ``T - 1`` rows after it (``T + horizon - 2`` with a horizon): the
-    rows just before a validation tail hold the tail's targets.
+    the ``floor((T - 1) / s)`` rows after it (``floor((T + horizon - 2) /
+    s)`` with a horizon): the rows just before a validation tail hold the
+    tail's targets.
 
     Parameters
     ----------
@@ -815,24 +816,49 @@ def find_sliding_windows(values, lengths, y):
     -------
     found : tuple of (tuple of int, int) or None
         ``(series_starts, overlap)``: the first row of each series, and how
-        many rows after a row hold some of its targets (``T - 1``, plus
-        ``horizon - 1``); None when the rows are not such windows (fewer
-        than 4 rows, one step, variable lengths, or more series than half
-        the rows: rows shuffled or not windows at all).
+        many rows after a row hold some of its targets; None when the rows
+        are not such windows (fewer than 4 rows, one step, variable lengths,
+        no shift shared by most rows, or more series than half the rows:
+        rows shuffled or not windows at all).
     """
     n, n_steps = values.shape[:2]
     if lengths is not None or n < 4 or n_steps < 2:
+        return None
+    shift = _window_shift(values)
+    if shift is None:
         return None
     continued = np.empty(n - 1, dtype=bool)
     for start in range(0, n - 1, _SLIDING_CHUNK_ROWS):
         stop = min(n - 1, start + _SLIDING_CHUNK_ROWS)
         continued[start:stop] = np.all(
-            values[start + 1:stop + 1, :-1] == values[start:stop, 1:],
+            values[start + 1:stop + 1, :-shift] == values[start:stop, shift:],
             axis=(1, 2))
     starts = (0, *(int(i) + 1 for i in np.flatnonzero(~continued)))
     if len(starts) > n // 2:
         return None
-    return starts, n_steps - 1 + _per_step_horizon(y, n, n_steps) - 1
+    reach = n_steps - 1 + _per_step_horizon(y, n, n_steps) - 1
+    return starts, reach // shift
+
+
+# Consecutive pairs of rows read to find the windows' shift.
+_SHIFT_PAIRS = 16
+
+
+def _window_shift(values):
+    """The number of steps consecutive rows are apart (1 to T - 1) that
+    the most of up to ``_SHIFT_PAIRS`` pairs spread over the rows agree on,
+    if at least half of them do; else None."""
+    n, n_steps = values.shape[:2]
+    pairs = np.unique(np.linspace(0, n - 2, min(n - 1, _SHIFT_PAIRS))
+                      .astype(np.intp))
+    votes = np.zeros(n_steps, dtype=np.intp)
+    for i in pairs:
+        for shift in range(1, n_steps):
+            if np.array_equal(values[i + 1, :-shift], values[i, shift:]):
+                votes[shift] += 1
+                break
+    shift = int(np.argmax(votes))
+    return shift if shift and 2 * votes[shift] >= len(pairs) else None
 
 
 def find_per_step_feature(values, y):

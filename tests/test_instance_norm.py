@@ -391,6 +391,9 @@ def test_sliding_windows_are_found_with_their_series_and_overlap():
                                 rng.normal(size=y.shape)) == ((0,), 7)
     X, y = make_windows([s[:60], s[60:]], 8, return_sequences=True)
     assert find_sliding_windows(_as_values(X), None, y) == ((0, 52), 7)
+    # Windows made 3 values apart: a row shares targets with the 2 after it.
+    X, y = make_windows(s, 8, step=3, return_sequences=True)
+    assert find_sliding_windows(_as_values(X), None, y) == ((0,), 2)
     # Not windows: shuffled windows, other rows, variable lengths.
     X, y = make_windows(s, 8, return_sequences=True)
     order = rng.permutation(len(X))
