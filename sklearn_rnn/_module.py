@@ -274,11 +274,8 @@ class RecurrentNetwork(nn.Module):
         # is its level. A nearly flat window's forecast moves as little as it
         # does, so a recursive forecast cannot amplify rounding noise.
         floor = INSTANCE_NORM_FLOOR * self.input_scale[feature]
-        scaled = (X - self.input_mean) / self.input_scale
-        normalised = ((values - level) / spread.clamp_min(floor)).unsqueeze(-1)
-        X = torch.cat([scaled[:, :, :feature], normalised.to(X.dtype),
-                       scaled[:, :, feature + 1:]], dim=2)
-        out = self._forward_scaled(X, lengths)
+        normalised = (values - level) / spread.clamp_min(floor)
+        out = self._forward_scaled(self._with_feature(X, normalised), lengths)
         level, spread = level.to(out.dtype), spread.to(out.dtype)
         return (level - self.target_mean + spread * out) / self.target_scale
 
@@ -289,16 +286,21 @@ class RecurrentNetwork(nn.Module):
         that step's own value, the naive forecast at every step. A window's
         mean, spread or last value would tell every step the values after
         it, which are the earlier steps' targets."""
-        feature = self.instance_norm_feature
-        values = X[:, :, feature]
-        scale = self.input_scale[feature]
-        scaled = (X - self.input_mean) / self.input_scale
-        normalised = ((values - values[:, :1]) / scale).unsqueeze(-1)
-        X = torch.cat([scaled[:, :, :feature], normalised.to(X.dtype),
-                       scaled[:, :, feature + 1:]], dim=2)
-        out = self._forward_scaled(X, lengths)
+        values = X[:, :, self.instance_norm_feature]
+        scale = self.input_scale[self.instance_norm_feature]
+        normalised = (values - values[:, :1]) / scale
+        out = self._forward_scaled(self._with_feature(X, normalised), lengths)
         anchor = values.unsqueeze(-1).to(out.dtype)
         return (anchor - self.target_mean + scale * out) / self.target_scale
+
+    def _with_feature(self, X, normalised):
+        """The standardised steps of ``X`` with the instance-normalised
+        feature's values ``normalised`` ``(B, T)`` in its place."""
+        feature = self.instance_norm_feature
+        scaled = (X - self.input_mean) / self.input_scale
+        return torch.cat([scaled[:, :, :feature],
+                          normalised.unsqueeze(-1).to(X.dtype),
+                          scaled[:, :, feature + 1:]], dim=2)
 
     def _forward_scaled(self, X, lengths):
         """The network on standardised (or embedded) steps."""

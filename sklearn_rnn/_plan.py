@@ -115,15 +115,17 @@ class SeriesWindows(NamedTuple):
 
 
 class PerStepWindows(NamedTuple):
-    """Training rows recognised as windows a fixed number of steps apart with one target
-    (or a horizon of targets) per step: ``make_windows(...,
-    return_sequences=True)`` (:func:`~sklearn_rnn._window.find_sliding_windows`)."""
+    """Training rows recognised as windows a fixed number of steps apart
+    with one target (or a horizon of targets) per step: ``make_windows(...,
+    return_sequences=True)``
+    (:func:`~sklearn_rnn._window.find_sliding_windows`)."""
 
     # The first row of each series (a row that does not continue the one
     # before starts another).
     series_starts: tuple
     # How many later rows share some of a row's targets: T - 1 (+ the
-    # horizon - 1 of several outputs per step).
+    # horizon - 1 of several outputs per step), over the rows' shift in
+    # steps, rounded down.
     overlap: int
     # The input feature whose next value is each step's first target, or
     # None (targets of their own: the rows still share them).
@@ -152,8 +154,9 @@ class DataSummary:
     # one step (sklearn_rnn._predictability.window_seasonality), or None: a
     # function of no arguments, called only by the rule that needs it.
     seasonality: object = None
-    # Rows that are windows a fixed number of steps apart with one target per step
-    # (PerStepWindows), or None; looked for only for one output per step.
+    # Rows that are windows a fixed number of steps apart with one target
+    # per step (PerStepWindows), or None; looked for only for one output per
+    # step.
     per_step_windows: PerStepWindows | None = None
 
 

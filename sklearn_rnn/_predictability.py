@@ -18,6 +18,8 @@ season.
 import numpy as np
 from sklearn.linear_model import RidgeCV
 
+from ._utils import spread_indices
+
 # RidgeCV's grid: the gate asks whether any linear model beats "no change",
 # so it searches widely (leave-one-out, exact and cheap for these sizes).
 RIDGE_ALPHAS = np.logspace(-3, 3, 13)
@@ -62,8 +64,7 @@ def recent_spans(series_starts, n_samples, max_rows=MAX_ROWS):
     per_series = max(3, max_rows // len(spans))
     spans = [(max(start, stop - per_series), stop) for start, stop in spans]
     if 3 * len(spans) > max_rows:
-        chosen = np.unique(np.linspace(0, len(spans) - 1, max_rows // 3)
-                           .astype(np.intp))
+        chosen = spread_indices(len(spans), max_rows // 3)
         spans = [spans[i] for i in chosen]
     return spans
 

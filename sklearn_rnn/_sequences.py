@@ -12,7 +12,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 from sklearn.utils.validation import check_array
 
-from ._utils import safe_scale
+from ._utils import safe_scale, spread_indices
 
 __all__ = [
     "Sequences",
@@ -231,7 +231,7 @@ def sequences_are_standardized(values, lengths, tol=1e-2, max_rows=2048):
     True
     """
     n, n_steps, _ = values.shape
-    rows = np.unique(np.linspace(0, n - 1, min(n, max_rows)).astype(np.intp))
+    rows = spread_indices(n, max_rows)
     block = np.asarray(values[rows], dtype=np.float64)
     if lengths is None:
         valid = np.ones((len(rows), n_steps, 1))

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 __all__ = ["resolve_device", "device_is_usable", "safe_scale", "as_array_like",
-           "final_estimator"]
+           "final_estimator", "spread_indices"]
 
 
 def resolve_device(device):
@@ -89,3 +89,16 @@ def final_estimator(estimator):
             estimator = steps[-1][1]
             continue
         return estimator
+
+
+def spread_indices(n, count):
+    """At most ``count`` indices of ``range(n)``, spread evenly from the
+    first to the last (sorted, distinct): the rows a check reads when
+    reading them all would cost too much.
+
+    >>> spread_indices(10, 4).tolist()
+    [0, 3, 6, 9]
+    >>> spread_indices(3, 5).tolist()
+    [0, 1, 2]
+    """
+    return np.unique(np.linspace(0, n - 1, min(n, count)).astype(np.intp))

@@ -19,6 +19,7 @@ from sklearn.utils.validation import (
 )
 
 from ._compat import Interval, StrOptions, _get_output_config, validate_params
+from ._utils import spread_indices
 
 __all__ = ["SlidingWindowTransformer", "make_windows"]
 
@@ -748,8 +749,7 @@ def find_continued_feature(values, lengths, y):
     if lengths is not None or n < 4 or y.ndim not in (1, 2) or len(y) != n:
         return None
     first = y.reshape(n, -1)[:, 0].astype(np.float64)
-    rows = np.unique(np.linspace(0, n - 2, min(n - 1, _CONTINUATION_PAIRS))
-                     .astype(np.intp))
+    rows = spread_indices(n - 1, _CONTINUATION_PAIRS)
     following = values[rows + 1]
     excess = _excess_agreement(following.reshape(len(rows), -1), first[rows],
                                exact=True).reshape(following.shape[1:])
@@ -761,8 +761,7 @@ def find_continued_feature(values, lengths, y):
         # rows), and at least 16 rows.
         n_rows = max(16, min(_AFFINE_PAIRS,
                              _AFFINE_VALUES // max(1, values[0].size)))
-        some = rows[np.unique(np.linspace(0, len(rows) - 1, min(len(rows), n_rows))
-                              .astype(np.intp))]
+        some = rows[spread_indices(len(rows), n_rows)]
         found = _find_affine_continuation(values[some + 1], first[some])
     if found is None or _seen_in_own_window(values[rows], first[rows], *found):
         return None
@@ -849,8 +848,7 @@ def _window_shift(values):
     the most of up to ``_SHIFT_PAIRS`` pairs spread over the rows agree on,
     if at least half of them do; else None."""
     n, n_steps = values.shape[:2]
-    pairs = np.unique(np.linspace(0, n - 2, min(n - 1, _SHIFT_PAIRS))
-                      .astype(np.intp))
+    pairs = spread_indices(n - 1, _SHIFT_PAIRS)
     votes = np.zeros(n_steps, dtype=np.intp)
     for i in pairs:
         for shift in range(1, n_steps):
@@ -879,8 +877,7 @@ def find_per_step_feature(values, y):
     n, n_steps, n_features = values.shape
     if y.ndim not in (2, 3) or y.shape[:2] != (n, n_steps):
         return None
-    rows = np.unique(np.linspace(0, n - 1, min(n, _CONTINUATION_PAIRS))
-                     .astype(np.intp))
+    rows = spread_indices(n, _CONTINUATION_PAIRS)
     first = y[rows].reshape(len(rows), n_steps, -1)[:, :-1, 0]
     nexts = values[rows, 1:, :]
     for feature in range(n_features):
@@ -900,8 +897,7 @@ def _per_step_horizon(y, n, n_steps):
         return 1
     if y.ndim != 3 or y.shape[:2] != (n, n_steps) or y.shape[2] < 2:
         return 1
-    rows = np.unique(np.linspace(0, n - 1, min(n, _CONTINUATION_PAIRS))
-                     .astype(np.intp))
+    rows = spread_indices(n, _CONTINUATION_PAIRS)
     ahead = y[rows]
     if np.array_equal(ahead[:, 1:, :-1], ahead[:, :-1, 1:]):
         return int(y.shape[2])
