@@ -18,6 +18,7 @@ the estimator exactly as it was. Predicting and scoring live in
 ``_predicting.py``. ``docs/developers.rst`` walks through it.
 """
 
+import functools
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -35,7 +36,7 @@ from ._fitted_state import FittedState, _to_cpu  # noqa: F401 (re-exported)
 from ._module import CELLS, POOLINGS, zero_output_layers
 from ._net import TailSplit, as_dataset
 from ._plan import DataSummary, PerStepWindows, check_fit_request, plan_fit
-from ._predictability import window_predictability, window_seasonality
+from ._predictability import step_changes, window_predictability, window_seasonality
 from ._predicting import PREDICT_BATCH_SIZE, Predicting  # noqa: F401 (re-exported)
 from ._sequences import (
     Sequences,
@@ -498,12 +499,16 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
             predictability=(None if series_windows is None else
                             lambda: window_predictability(batch.values, y,
                                                           series_windows)),
-            # A pass over the windows: made only when the 'auto' centre asks.
+            # A pass over the windows: made only when the 'auto' centre or
+            # scale asks, once.
             seasonality=(None if series_windows is None else
-                         lambda: window_seasonality(batch.values,
-                                                    series_windows)),
+                         functools.cache(lambda: window_seasonality(
+                             batch.values, series_windows))),
             per_step_windows=(self._find_per_step_windows(batch, y)
                               if self._sequence_output() else None),
+            # A pass over a feature: made only when the 'auto' scale asks.
+            step_changes=lambda feature, steps: step_changes(
+                batch.values, lengths, feature, steps),
         )
 
     def _find_per_step_windows(self, batch, y):

@@ -1,6 +1,7 @@
 """The torch module behind the estimators: recurrent layers, pooling and head."""
 
 import math
+from numbers import Real
 
 import torch
 from torch import nn
@@ -16,6 +17,9 @@ CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 INSTANCE_NORM_FLOOR = 1e-3
 POOLINGS = ("last", "mean", "max", "attention")
 INSTANCE_NORM_CENTERS = ("mean", "last")
+# What normalised windows are divided by: each window's spread, or one scale
+# for the series (RecurrentNetwork's instance_norm_series_scale).
+INSTANCE_NORM_SCALES = ("window", "series")
 
 
 def conv_channels(block, n_blocks, hidden_size):
@@ -112,6 +116,10 @@ class RecurrentNetwork(nn.Module):
         value among those steps (the network then reads and predicts the
         change from the last observation, the naive forecast, in units of
         the window's spread).
+    instance_norm_series_scale : float or None
+        One scale that every window is divided by (in the feature's units:
+        the series' mean absolute one-step change), instead of each window's
+        own standard deviation (None).
     target_mean, target_scale : sequence of float or None
         The standardisation of the targets (required with
         ``instance_norm_feature``): the outputs, mapped back to the
@@ -142,6 +150,7 @@ class RecurrentNetwork(nn.Module):
         instance_norm_feature=None,
         instance_norm_steps=None,
         instance_norm_center="mean",
+        instance_norm_series_scale=None,
         target_mean=None,
         target_scale=None,
     ):
@@ -209,6 +218,15 @@ class RecurrentNetwork(nn.Module):
                 f"instance_norm_center must be one of {INSTANCE_NORM_CENTERS}, "
                 f"got {instance_norm_center!r}")
         self.instance_norm_center = instance_norm_center
+        if instance_norm_series_scale is not None and not (
+                isinstance(instance_norm_series_scale, Real)
+                and 0 < instance_norm_series_scale < math.inf):
+            raise ValueError(
+                "instance_norm_series_scale must be a positive finite number "
+                f"or None, got {instance_norm_series_scale!r}")
+        self.instance_norm_series_scale = (
+            None if instance_norm_series_scale is None
+            else float(instance_norm_series_scale))
         if instance_norm_feature is not None:
             self._register_standardisation("target", target_mean, target_scale,
                                            output_size)
@@ -268,13 +286,21 @@ class RecurrentNetwork(nn.Module):
         if self.instance_norm_center == "last":
             level = _last_valid(wide, lengths)
         values = X[:, :, feature].to(level.dtype)
-        # A flat window (a run of zeros) has no spread: its inputs are divided
-        # by a floor relative to the feature's scale over the training data
-        # (they stay finite: 0), and its output, in units of its own spread,
-        # is its level. A nearly flat window's forecast moves as little as it
-        # does, so a recursive forecast cannot amplify rounding noise.
-        floor = INSTANCE_NORM_FLOOR * self.input_scale[feature]
-        normalised = (values - level) / spread.clamp_min(floor)
+        if self.instance_norm_series_scale is not None:
+            # One scale for the series: each window's moves read against its
+            # usual step, and the outputs in that unit.
+            spread = torch.full_like(level, self.instance_norm_series_scale)
+            divisor = spread
+        else:
+            # A flat window (a run of zeros) has no spread: its inputs are
+            # divided by a floor relative to the feature's scale over the
+            # training data (they stay finite: 0), and its output, in units
+            # of its own spread, is its level. A nearly flat window's
+            # forecast moves as little as it does, so a recursive forecast
+            # cannot amplify rounding noise.
+            floor = INSTANCE_NORM_FLOOR * self.input_scale[feature]
+            divisor = spread.clamp_min(floor)
+        normalised = (values - level) / divisor
         out = self._forward_scaled(self._with_feature(X, normalised), lengths)
         level, spread = level.to(out.dtype), spread.to(out.dtype)
         return (level - self.target_mean + spread * out) / self.target_scale

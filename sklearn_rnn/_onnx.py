@@ -527,9 +527,17 @@ def _instance_normalise(g, module, raw, scaled):
                                  g.const(np.array([np.iinfo(np.int64).max]),
                                          "last_end"),
                                  g.const(np.array([1]), "last_axes")])
-    floor = INSTANCE_NORM_FLOOR * float(module.input_scale[feature])
-    divisor = g.node("Max", [spread, g.const(np.array(floor, dtype=np.float32),
-                                             "floor")])
+    if module.instance_norm_series_scale is not None:
+        # One scale for the series: (N, 1, 1) like the window's spread.
+        spread = g.node("Add", [g.node("Mul", [level, g.const(
+            np.array(0.0, dtype=np.float32), "no_level")]), g.const(
+            np.array(module.instance_norm_series_scale, dtype=np.float32),
+            "series_scale")])
+        divisor = spread
+    else:
+        floor = INSTANCE_NORM_FLOOR * float(module.input_scale[feature])
+        divisor = g.node("Max", [spread, g.const(np.array(floor, dtype=np.float32),
+                                                 "floor")])
     normalised = g.node("Div", [g.node("Sub", [values, level]), divisor])
     # One-hot over the features (above): the normalised values replace the
     # feature's standardised ones, the others pass unchanged.

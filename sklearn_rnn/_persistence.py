@@ -57,7 +57,7 @@ from ._state_checks import (
 __all__ = ["save_model", "load_model"]
 
 FORMAT_NAME = "sklearn-rnn-model"
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 # The versions this code reads (it writes FORMAT_VERSION). Version 2 added
 # RNNRegressor's instance_norm_center; a version-1 file's windows were
 # centred on their mean (_upgrade_version_1). Version 3 added the fitted
@@ -66,8 +66,10 @@ FORMAT_VERSION = 5
 # (_upgrade_version_2). Version 4 added the fitted alpha_ (alpha='auto'),
 # likewise (_upgrade_version_3). Version 5 added RNNRegressor's fitted
 # instance_norm_center_ (instance_norm_center='auto'), likewise
-# (_upgrade_version_4).
-SUPPORTED_VERSIONS = (1, 2, 3, 4, 5)
+# (_upgrade_version_4). Version 6 added RNNRegressor's instance_norm_scale;
+# an older file's windows were divided by their own spread, 'window'
+# (_upgrade_version_5).
+SUPPORTED_VERSIONS = (1, 2, 3, 4, 5, 6)
 _METADATA = "metadata.json"
 _WEIGHTS = "weights.safetensors"
 _HISTORY = "history.json"
@@ -676,6 +678,8 @@ def _new_estimator(metadata, budget):
         _upgrade_version_3(cls, params, fitted)
     if metadata["format_version"] <= 4:
         _upgrade_version_4(cls, params, fitted)
+    if metadata["format_version"] <= 5:
+        _upgrade_version_5(cls, params, fitted)
     names = set(cls().get_params(deep=False))
     if set(params) != names:
         unknown, missing = sorted(set(params) - names), sorted(names - set(params))
@@ -751,6 +755,19 @@ def _upgrade_version_4(cls, params, fitted):
     if cls.__name__ != "RNNRegressor" or "instance_norm_center_" in fitted:
         return
     fitted["instance_norm_center_"] = params.get("instance_norm_center")
+
+
+def _upgrade_version_5(cls, params, fitted):
+    """Before version 6 the regressor had no ``instance_norm_scale``: its
+    windows were divided by their own spread, what 'window' rebuilds (the
+    parameter, the fitted ``instance_norm_scale_`` and no series scale)."""
+    if cls.__name__ != "RNNRegressor":
+        return
+    params.setdefault("instance_norm_scale", "window")
+    fitted.setdefault("instance_norm_scale_", "window")
+    architecture = fitted.get("_architecture_")
+    if isinstance(architecture, dict):
+        architecture.setdefault("instance_norm_series_scale", None)
 
 
 def _tensor_layout(estimator, metadata, budget):

@@ -13,6 +13,13 @@ normalisation (``instance_norm_center='auto'``, see
 that spans a season or more of a strongly seasonal series is better
 centred on its mean than on its last value, a point somewhere in the
 season.
+
+How large and how steady the windows' one-step changes are: the 'auto'
+scale of the instance normalisation (``instance_norm_scale='auto'``, see
+:func:`sklearn_rnn._plan.choose_instance_norm_scale`) asks this. Windows of
+a series whose changes go both ways are divided by one scale for the whole
+series, the mean absolute one-step change; windows of a steady trend (whose
+steps grow with the level) by their own spread.
 """
 
 import numpy as np
@@ -158,3 +165,57 @@ def window_seasonality(values, windows):
         return None
     return float(min(np.mean(np.abs(past[:, m:] - past[:, :-m]))
                      for m in range(2, past.shape[1])) / one_step)
+
+
+def step_changes(values, lengths, feature, steps=None):
+    """The mean absolute one-step change of ``feature`` and how much of it
+    is a steady trend (the absolute mean change over the mean absolute
+    change), read from the **last** change of each sequence: between its
+    last two valid steps among the first ``steps``.
+
+    Windows of a series one step apart each end one step further on, so
+    their last changes are the series' one-step changes, each counted once
+    (windows made several steps apart sample them); every change within
+    every window would count a window's middle steps many times and its
+    ends few. The trend share is near 0 for changes that go both ways
+    (noise, a season, a random walk, a cycle) and near 1 for a series that
+    moves the same way at every step (a steady trend, whose steps grow with
+    its level when it grows exponentially). At most ``MAX_ROWS`` sequences
+    are read (the last ones: a series' most recent windows).
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_samples, n_timesteps, n_features)
+        The training sequences.
+    lengths : ndarray of shape (n_samples,) or None
+        Their valid steps (None: all).
+    feature : int
+        The feature read.
+    steps : int or None
+        The steps read from each sequence's start (None: all); the
+        instance normalisation's steps (later steps are known-future
+        covariates).
+
+    Returns
+    -------
+    (scale, trend) : tuple of float, or None
+        None when no sequence has two steps, when no last step changes, or
+        for a feature ``values`` does not have.
+    """
+    n_samples, n_timesteps, n_features = values.shape
+    if not 0 <= feature < n_features:
+        return None  # refused with a clear message by the plan's checks
+    width = n_timesteps if steps is None else min(int(steps), n_timesteps)
+    rows = np.arange(max(0, n_samples - MAX_ROWS), n_samples)
+    last = np.full(len(rows), width - 1)
+    if lengths is not None:
+        last = np.minimum(np.asarray(lengths)[rows], width) - 1
+    rows, last = rows[last >= 1], last[last >= 1]
+    if len(rows) == 0:
+        return None
+    changes = (np.asarray(values[rows, last, feature], dtype=np.float64)
+               - np.asarray(values[rows, last - 1, feature], dtype=np.float64))
+    scale = float(np.mean(np.abs(changes)))
+    if not (scale > 0 and np.isfinite(scale)):
+        return None
+    return scale, float(abs(np.mean(changes)) / scale)

@@ -11,7 +11,7 @@ from ._base import BaseRNN
 from ._compat import Interval, StrOptions
 from ._docs import ARCHITECTURE_PARAMETERS, FITTED_ATTRIBUTES, TRAINING_PARAMETERS
 from ._losses import LOSSES, check_loss_params, criterion_for
-from ._module import INSTANCE_NORM_CENTERS
+from ._module import INSTANCE_NORM_CENTERS, INSTANCE_NORM_SCALES
 from ._plan import SeriesWindows
 from ._state_checks import REGRESSOR_ATTRIBUTES
 from ._utils import safe_scale
@@ -99,6 +99,21 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         With one output per step each step is centred on its own value
         ('last'; 'mean' is refused: a window's mean holds the later steps'
         targets). The centre used is ``instance_norm_center_``.
+    instance_norm_scale : {'auto', 'window', 'series'}, default='auto'
+        What each window is divided by with ``instance_norm``: its own
+        standard deviation ('window', RevIN as published) or one scale for
+        the whole series ('series'): the mean absolute one-step change of
+        the feature over the training windows, the typical step, so that the
+        network sees how far each window moves (a window's own spread makes
+        a calm stretch look as turbulent as a wild one). 'auto' takes
+        'series' for one-step windows of a single series centred on their
+        last value, unless the series is a steady trend (its absolute mean
+        step is half its mean absolute step or more: a growing series' steps
+        grow with it), and 'window' otherwise (stacked windows of several
+        series, whose scales differ; a direct forecast's windows; windows
+        centred on their mean). Measured on the forecast benchmark's
+        development list (docs "Forecast benchmark"). Unused with one output
+        per step. The scale used is ``instance_norm_scale_``.
 """
         + ARCHITECTURE_PARAMETERS
         + TRAINING_PARAMETERS
@@ -113,6 +128,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         The level the windows are centred on (what
         ``instance_norm_center='auto'`` chose; unused without a normalised
         feature).
+    instance_norm_scale_ : {'window', 'series'}
+        What the windows are divided by (what ``instance_norm_scale='auto'``
+        chose; unused without a normalised feature).
 
     See Also
     --------
@@ -143,6 +161,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         "instance_norm": [StrOptions({"auto"}),
                           Interval(Integral, 0, None, closed="left"), None],
         "instance_norm_center": [StrOptions({"auto", *INSTANCE_NORM_CENTERS})],
+        "instance_norm_scale": [StrOptions({"auto", *INSTANCE_NORM_SCALES})],
     }
 
     def __init__(
@@ -153,6 +172,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         quantile=None,
         instance_norm="auto",
         instance_norm_center="auto",
+        instance_norm_scale="auto",
         cell="gru",
         hidden_size=64,
         num_layers=1,
@@ -231,6 +251,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         self.quantile = quantile
         self.instance_norm = instance_norm
         self.instance_norm_center = instance_norm_center
+        self.instance_norm_scale = instance_norm_scale
 
     # -------------------------------------------------------------- targets
     _fitted_attributes = REGRESSOR_ATTRIBUTES
@@ -255,6 +276,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     def _set_architecture_plan(self, architecture):
         self.instance_norm_feature_ = architecture.instance_norm_feature
         self.instance_norm_center_ = architecture.instance_norm_center
+        self.instance_norm_scale_ = architecture.instance_norm_scale
+        self._instance_norm_series_scale = architecture.instance_norm_series_scale
         self._instance_norm_steps = architecture.instance_norm_steps
         self._instance_norm_affine = architecture.instance_norm_affine
 
@@ -273,8 +296,15 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         center = (self.instance_norm_center_ if self.instance_norm_center == "auto"
                   else self.instance_norm_center)
         center = center if feature is not None else "mean"
+        # Likewise the series' scale: the value the first fit measured.
+        kind = (self.instance_norm_scale_ if self.instance_norm_scale == "auto"
+                else self.instance_norm_scale)
+        series_scale = (getattr(self, "_instance_norm_series_scale", None)
+                        if kind == "series" and feature is not None
+                        and not self.return_sequences else None)
         return {"instance_norm_feature": feature, "instance_norm_steps": steps,
-                "instance_norm_center": center}
+                "instance_norm_center": center,
+                "instance_norm_series_scale": series_scale}
 
     def _module_kwargs(self, mean=None, scale=None):
         kwargs = super()._module_kwargs(mean, scale)

@@ -103,6 +103,12 @@ def non_negative(name, value):
         _fail(name, f"must be at least 0, got {value!r}")
 
 
+def positive_real(name, value):
+    real()(name, value)
+    if not value > 0:
+        _fail(name, f"must be above 0, got {value!r}")
+
+
 def fraction(name, value):
     real()(name, value)
     if not 0 < value < 1:
@@ -112,6 +118,11 @@ def fraction(name, value):
 def instance_norm_center(name, value):
     if value not in ("last", "mean"):
         _fail(name, f"must be 'last' or 'mean', got {_short(value)}")
+
+
+def instance_norm_scale(name, value):
+    if value not in ("window", "series"):
+        _fail(name, f"must be 'window' or 'series', got {_short(value)}")
 
 
 def optional(check):
@@ -261,6 +272,10 @@ REGRESSOR_ATTRIBUTES = {
     # Added by format version 5 (older files: their parameter, see
     # _persistence._upgrade_version_4).
     "instance_norm_center_": (True, instance_norm_center),
+    # Added by format version 6 (older files: 'window', see
+    # _persistence._upgrade_version_5).
+    "instance_norm_scale_": (True, instance_norm_scale),
+    "_instance_norm_series_scale": (False, optional(positive_real)),
     # Absent from format-version-1 files: the identity.
     "_instance_norm_affine": (False, optional(affine_map)),
 }

@@ -17,15 +17,18 @@ from sklearn_rnn._plan import (
     REGRESSION_EARLY_STOPPING_MIN_ROWS,
     SEASONAL_CENTRE_THRESHOLD,
     SHORT_SERIES_ALPHA,
+    STEADY_TREND_THRESHOLD,
     SeriesWindows,
     choose_alpha,
     choose_ensemble_size,
     choose_instance_norm_center,
+    choose_instance_norm_scale,
     choose_validation_fraction,
     choose_zero_output_layer,
 )
 from sklearn_rnn._predictability import (
     recent_spans,
+    step_changes,
     window_predictability,
     window_seasonality,
 )
@@ -691,3 +694,124 @@ def test_instance_norm_center_auto_on_fits():
     warm = RNNRegressor(**TINY, warm_start=True).fit(X, y)
     assert warm.fit(X, y).instance_norm_center_ == "mean"
     assert warm.net_.module_.instance_norm_center == "mean"
+
+
+def test_step_changes_measure_the_usual_step_and_its_trend():
+    rng = np.random.RandomState(0)
+    series = rng.normal(size=300)
+    X, _ = make_windows(series, 12)
+    values = X[:, :, None]
+    # The last change of each window: the series' one-step changes, once each.
+    scale, trend = step_changes(values, None, 0)
+    assert_allclose(scale, np.abs(np.diff(series[:-1])[10:]).mean())
+    assert trend < 0.1
+    ramp = np.arange(12.0)[None, :, None] * np.ones((5, 1, 1))
+    assert step_changes(ramp, None, 0) == (1.0, 1.0)
+    assert step_changes(-ramp, None, 0) == (1.0, 1.0)
+    # The leading steps only, the valid steps of each sequence, the feature.
+    both = np.concatenate([values, 2 * values], axis=2)
+    assert_allclose(step_changes(both, None, 1, steps=4)[0],
+                    2 * np.abs(values[:, 3, 0] - values[:, 2, 0]).mean())
+    lengths = np.array([3, 12] * (len(values) // 2) + [12] * (len(values) % 2))
+    last = np.minimum(lengths, 12) - 1
+    rows = np.arange(len(values))
+    expected = np.abs(values[rows, last, 0] - values[rows, last - 1, 0]).mean()
+    assert_allclose(step_changes(values, lengths, 0)[0], expected)
+    # Nothing to measure: flat sequences, one step, a feature X does not have.
+    assert step_changes(np.ones((5, 8, 1)), None, 0) is None
+    assert step_changes(values[:, :1], None, 0) is None
+    assert step_changes(values, np.ones(len(values), dtype=int), 0) is None
+    assert step_changes(values, None, 2) is None
+
+
+def test_instance_norm_scale_auto_rule_as_a_function():
+    def never(*args):
+        raise AssertionError("the rule measured what it needs not")
+
+    def changes(trend):
+        return lambda feature, steps: (0.3, trend)
+
+    def seasonality(score):
+        return lambda: score
+
+    calm, trending = STEADY_TREND_THRESHOLD * 0.9, STEADY_TREND_THRESHOLD
+    plain, seasonal = SEASONAL_CENTRE_THRESHOLD, SEASONAL_CENTRE_THRESHOLD * 0.9
+    one, direct = _one_series(10), _one_series(10, horizon=6)
+    rule = choose_instance_norm_scale
+    assert rule("auto", 0, None, "last", one, False, changes(calm),
+                seasonality(plain)) == ("series", 0.3)
+    assert rule("auto", 0, None, "last", one, False, changes(calm),
+                None) == ("series", 0.3)
+    # One step ahead a steady trend keeps each window's spread; a direct
+    # forecast's windows do not.
+    assert rule("auto", 0, None, "last", one, False, changes(trending),
+                seasonality(plain)) == ("window", None)
+    assert rule("auto", 0, None, "last", direct, False, changes(trending),
+                seasonality(plain)) == ("series", 0.3)
+    # Strongly seasonal windows keep it, whatever the horizon.
+    for windows in (one, direct):
+        assert rule("auto", 0, None, "last", windows, False, never,
+                    seasonality(seasonal)) == ("window", None)
+    # Windows the rule was not measured on keep their own spread, unasked.
+    for args in [(0, None, "mean", one), (0, None, "last", _one_series(10, n_series=3)),
+                 (0, None, "last", None), (None, None, "last", one),
+                 (1, None, "last", one)]:
+        assert rule("auto", *args, False, never, never) == ("window", None)
+    assert rule("auto", 0, None, "last", one, True, never, never) == ("window", None)
+    # A user's choice: 'series' on any normalised feature (no gate),
+    # 'window' without a measurement.
+    assert rule("window", 0, None, "last", one, False, never, never) == (
+        "window", None)
+    assert rule("series", 0, None, "mean", _one_series(10, n_series=3), False,
+                changes(0.9), never) == ("series", 0.3)
+    assert rule("series", 0, None, "last", None, False,
+                lambda feature, steps: None, never) == ("window", None)
+
+
+def test_instance_norm_scale_auto_on_fits():
+    rng = np.random.RandomState(0)
+    walk = np.cumsum(rng.normal(size=150))
+    X, y = make_windows(walk, 10)
+    reg = RNNRegressor(**TINY).fit(X, y)
+    assert reg.instance_norm_scale_ == "series"
+    assert_allclose(reg._instance_norm_series_scale,
+                    np.abs(np.diff(walk[:-1])[8:]).mean(), rtol=1e-5)
+    # A steady trend one step ahead, a strong season and stacked series keep
+    # each window's spread.
+    trend = np.exp(np.arange(150) * 0.02) + 0.01 * rng.normal(size=150)
+    assert RNNRegressor(**TINY).fit(*make_windows(trend, 10)).instance_norm_scale_ \
+        == "window"
+    # ... but a direct forecast of the trend takes the series' scale.
+    direct = RNNRegressor(**TINY).fit(*make_windows(trend, 10, horizon=6))
+    assert direct.instance_norm_scale_ == "series"
+    seasonal = RNNRegressor(**TINY).fit(*make_windows(_seasonal(150), 24))
+    assert (seasonal.instance_norm_center_, seasonal.instance_norm_scale_) == (
+        "mean", "window")
+    for kwargs, horizon in (({"instance_norm_center": "last"}, 1), ({}, 6)):
+        assert RNNRegressor(**TINY, **kwargs).fit(*make_windows(
+            _seasonal(150), 24, horizon=horizon)).instance_norm_scale_ == "window"
+    stacked = RNNRegressor(**TINY).fit(*make_windows([walk, 3 * walk], 10))
+    assert stacked.instance_norm_scale_ == "window"
+    assert stacked.net_.module_.instance_norm_series_scale is None
+    # Rows that are not windows: nothing normalised, 'window' recorded.
+    rows = RNNRegressor(**TINY).fit(rng.normal(size=(40, 6, 1)), rng.normal(size=40))
+    assert (rows.instance_norm_feature_, rows.instance_norm_scale_) == (None, "window")
+    # A scaler before the windows: the same choice, the scale in its units.
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sklearn_rnn import SlidingWindowTransformer
+
+    pipe = make_pipeline(StandardScaler(), SlidingWindowTransformer(10),
+                         RNNRegressor(**TINY)).fit(walk[:-1, None], walk[1:])
+    assert pipe[-1].instance_norm_scale_ == "series"
+    assert_allclose(pipe[-1]._instance_norm_series_scale * walk[:-1].std(),
+                    reg._instance_norm_series_scale, rtol=0.05)
+    # A warm start keeps the network's scale; another kind is refused.
+    warm = RNNRegressor(**TINY, warm_start=True).fit(X, y)
+    assert warm.fit(X, y).instance_norm_scale_ == "series"
+    warm.set_params(instance_norm_scale="window")
+    with pytest.raises(ValueError, match="instance_norm_series_scale"):
+        warm.fit(X, y)
+    with pytest.raises(ValueError, match="instance_norm_scale"):
+        RNNRegressor(**TINY, instance_norm_scale="median").fit(X, y)

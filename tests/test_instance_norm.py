@@ -180,10 +180,30 @@ def test_predictions_follow_each_windows_level_and_scale():
     """Whatever the level and spread of a window, the network sees the
     same standardised shape: predict(a * X + b) == a * predict(X) + b."""
     X, y = make_windows(_noisy_sine(), 10)
-    reg = RNNRegressor(**FAST).fit(X, y)
+    reg = RNNRegressor(**FAST, instance_norm_scale="window").fit(X, y)
     for a, b in [(1.0, 5.0), (3.0, -2.0), (0.5, 100.0)]:
         assert_allclose(reg.predict(a * X + b), a * reg.predict(X) + b,
                         rtol=1e-4, atol=1e-4 * (abs(b) + a))
+
+
+def test_one_scale_for_the_series_follows_each_windows_level_only():
+    """Divided by the series' usual step, a window keeps its size: the
+    forecast follows its level (predict(X + b) == predict(X) + b) and reads
+    its moves against that step, so a window twice as wild is another
+    input (unlike 'window', where only its shape counts)."""
+    series = _noisy_sine()
+    X, y = make_windows(series, 10)
+    reg = RNNRegressor(**FAST).fit(X, y)
+    assert reg.instance_norm_scale_ == "series"
+    # The usual step: the windows' last changes, the series' one-step ones.
+    step = np.abs(np.diff(series[:-1])[8:]).mean()
+    assert_allclose(reg._instance_norm_series_scale, step, rtol=1e-5)
+    assert reg.net_.module_.instance_norm_series_scale == pytest.approx(step)
+    for b in (5.0, -2.0, 100.0):
+        assert_allclose(reg.predict(X + b), reg.predict(X) + b,
+                        rtol=1e-4, atol=1e-4 * abs(b))
+    doubled = reg.predict(2 * X) - 2 * reg.predict(X)
+    assert np.abs(doubled).max() > 1e-3
 
 
 @pytest.mark.parametrize("center", ["last", "mean"])
@@ -237,7 +257,7 @@ def test_instance_norm_center_is_part_of_the_network():
 
 def test_a_flat_window_forecasts_its_level():
     X, y = make_windows(_noisy_sine(), 10)
-    reg = RNNRegressor(**FAST).fit(X, y)
+    reg = RNNRegressor(**FAST, instance_norm_scale="window").fit(X, y)
     assert_allclose(reg.predict(np.full((2, 10), 0.7)), [0.7, 0.7], rtol=1e-6)
 
 

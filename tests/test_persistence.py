@@ -519,3 +519,61 @@ def test_the_auto_centre_survives_a_round_trip():
     assert loaded.instance_norm_center_ == "mean"
     assert loaded.net_.module_.instance_norm_center == "mean"
     np.testing.assert_array_equal(loaded.predict(X), reg.predict(X))
+
+
+def test_a_version_5_regressor_file_loads_with_windows_divided_by_their_spread():
+    """Before version 6 there was no instance_norm_scale: every window was
+    divided by its own spread, what such a file still loads as ('window')."""
+    from _model_files import craft, file_members
+
+    from sklearn_rnn import make_windows
+
+    series = np.sin(np.arange(200) * 0.2) + np.arange(200) * 0.01
+    X, y = make_windows(series, 10)
+    reg = RNNRegressor(**FAST, instance_norm_scale="window").fit(X, y)
+
+    def as_version_5(meta):
+        meta["format_version"] = 5
+        del meta["params"]["instance_norm_scale"]
+        del meta["fitted"]["instance_norm_scale_"]
+        meta["fitted"].pop("_instance_norm_series_scale", None)
+        del meta["fitted"]["_architecture_"]["instance_norm_series_scale"]
+
+    loaded = load_model(io.BytesIO(craft(file_members(reg), metadata=as_version_5)))
+    assert loaded.instance_norm_scale == loaded.instance_norm_scale_ == "window"
+    assert loaded.net_.module_.instance_norm_series_scale is None
+    np.testing.assert_array_equal(loaded.predict(X), reg.predict(X))
+
+
+def test_the_series_scale_survives_a_round_trip_and_is_checked():
+    from _model_files import craft, file_members
+
+    from sklearn_rnn import make_windows
+
+    rng = np.random.RandomState(0)
+    X, y = make_windows(np.sin(np.arange(200) * 0.2) + 0.1 * rng.normal(size=200), 10)
+    reg = RNNRegressor(**FAST).fit(X, y)
+    assert reg.instance_norm_scale_ == "series"
+    scale = reg._instance_norm_series_scale
+    loaded = load_model(io.BytesIO(craft(file_members(reg))))
+    assert loaded.instance_norm_scale_ == "series"
+    assert loaded.net_.module_.instance_norm_series_scale == scale
+    np.testing.assert_array_equal(loaded.predict(X), reg.predict(X))
+    # A stranger's file: the kind, the scale (a positive finite number) and
+    # the architecture built from it are checked before anything is built.
+    doctors = {
+        "instance_norm_scale_": [
+            lambda meta: meta["fitted"].pop("instance_norm_scale_"),
+            lambda meta: meta["fitted"].update(instance_norm_scale_="median")],
+        "_instance_norm_series_scale": [
+            lambda meta: meta["fitted"].update(_instance_norm_series_scale=-1.0),
+            lambda meta: meta["fitted"].update(_instance_norm_series_scale=0.0),
+            lambda meta: meta["fitted"].update(_instance_norm_series_scale="big")],
+        "architecture differs": [
+            lambda meta: meta["fitted"]["_architecture_"].update(
+                instance_norm_series_scale=2 * scale)],
+    }
+    for match, crafts in doctors.items():
+        for doctor in crafts:
+            with pytest.raises(ValueError, match=match):
+                load_model(io.BytesIO(craft(file_members(reg), metadata=doctor)))
