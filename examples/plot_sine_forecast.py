@@ -42,9 +42,9 @@ print(f"windows: {X_train.shape}, targets: {y_train.shape}")
 # ``cell='rnn'`` is the plain (Elman) cell of Keras' ``SimpleRNN``. The
 # estimator recognises windows of a series: by default it holds out the most
 # recent 10 % of them, stops once their loss stalls for ``n_iter_no_change``
-# epochs and keeps the best epoch (``early_stopping='auto'``), and it
-# standardises each window by its own level and spread
-# (``instance_norm='auto'``).
+# epochs and keeps the best epoch (``early_stopping='auto'``), and it reads
+# each window relative to its last value, in units of the series' usual step
+# (``instance_norm='auto'``, ``instance_norm_scale='auto'``).
 model = RNNRegressor(cell="rnn", hidden_size=64, max_iter=50, random_state=0)
 model.fit(X_train, y_train)
 print(f"{model.n_iter_} epochs, final training loss {model.loss_curve_[-1]:.4f}")
