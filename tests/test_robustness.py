@@ -513,6 +513,7 @@ INVALID_PARAMS = {
     "conv_layers": [-1, 1.5, "two", True],
     "instance_norm": [-1, 1.5, "last", True],
     "instance_norm_center": ["median", None, 1, True],
+    "instance_norm_scale": ["spread", None, 1, True],
     "conv_kernel_size": [0, 2.5, "5", True],
     "conv_batch_norm": ["yes", 1, None],
     "standardize_sequences": ["yes", 1, None],
