@@ -332,13 +332,15 @@ def test_token_embeddings_match_predict(Est):
                                    rtol=0)
 
 
+@pytest.mark.parametrize("scale", ["window", "series"])
 @pytest.mark.parametrize("center", ["last", "mean"])
 @pytest.mark.parametrize("kwargs", [{}, {"horizon": 3, "future_covariates": True},
                                     {"rescaled": True}])
-def test_instance_normalised_forecaster_matches(kwargs, center):
+def test_instance_normalised_forecaster_matches(kwargs, center, scale):
     """RevIN (found by instance_norm='auto' on windows) is in the graph:
-    the window's statistics, the replaced feature and the mapped-back
-    outputs, also when the windows end with known-future steps."""
+    the window's statistics (or the series' one scale), the replaced
+    feature and the mapped-back outputs, also when the windows end with
+    known-future steps."""
     series = np.sin(np.arange(300) * 0.1) * np.arange(300) / 30 + 0.05 * np.arange(300)
     if kwargs.get("future_covariates"):
         kwargs = dict(kwargs, future_covariates=np.arange(300.0))
@@ -348,8 +350,10 @@ def test_instance_normalised_forecaster_matches(kwargs, center):
         # Inputs rescaled, targets not (a scaler before the windows).
         X = (X - 3.0) / 4.0
     reg = RNNRegressor(hidden_size=8, max_iter=3, random_state=0,
-                       instance_norm_center=center).fit(X, y)
+                       instance_norm_center=center,
+                       instance_norm_scale=scale).fit(X, y)
     assert reg.instance_norm_feature_ == 0
+    assert reg.instance_norm_scale_ == scale
     if rescaled:
         assert_allclose(reg._instance_norm_affine, (4.0, 3.0), rtol=1e-5)
     X32 = np.asarray(X, dtype=np.float32)
