@@ -585,8 +585,9 @@ beside the classics (deterministic, run once):
   usual step** (the mean absolute one-step change, read from each training
   window's last change) instead of their own standard deviation, unless
   they are strongly seasonal within the window (the centre's score below
-  0.7) or, one step ahead, the series is a steady trend (absolute mean step
-  0.6 of the mean absolute step or more). The recursive and direct rows come
+  0.7), their recent steps are more than 3 times the early ones, or, one
+  step ahead, the series is a steady trend (absolute mean step 0.6 of the
+  mean absolute step or more). The recursive and direct rows come
   from a library run (`round15-defaults-{recursive,direct}-{a,b}.json`);
   the global model's rows are round 13's (stacked series keep each window's
   spread: `forecast-round-15-defaults.json`).
@@ -612,7 +613,7 @@ beside the classics (deterministic, run once):
   0.15, `elecsales` 0.91 -> 0.67; losses: `prices` 1.011 -> 1.090
   (`chicken` 0.83 -> 1.20), `taylor` 0.36 -> 0.50, `msft` 0.76 -> 0.89,
   `sunspotarea` 1.47 -> 1.85. Direct gains: `prices` 1.216 -> 0.930,
-  `prisonLF` 1.036 -> 0.908, `uschange` 0.724 -> 0.552, `euretail` 1.50 ->
+  `prisonLF` 1.036 -> 0.906, `uschange` 0.724 -> 0.552, `euretail` 1.50 ->
   0.67, `austa` 0.69 -> 0.33, `canadian_gas` 2.34 -> 1.65; losses:
   `prices/chicken` 1.45 -> 3.43, `uschange/Consumption` 0.98 -> 1.25
   (`round15-level-only.md`). Round 13: the gap before a direct forecast's

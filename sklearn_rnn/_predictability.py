@@ -22,6 +22,8 @@ series, the mean absolute one-step change; windows of a steady trend (whose
 steps grow with the level) by their own spread.
 """
 
+import math
+
 import numpy as np
 from sklearn.linear_model import RidgeCV
 
@@ -180,8 +182,10 @@ def step_changes(values, lengths, feature, steps=None):
     ends few. The trend share is near 0 for changes that go both ways
     (noise, a season, a random walk, a cycle) and near 1 for a series that
     moves the same way at every step (a steady trend, whose steps grow with
-    its level when it grows exponentially). At most ``MAX_ROWS`` sequences
-    are read (the last ones: a series' most recent windows).
+    its level when it grows exponentially); the growth says whether the
+    usual step of the recent windows is that of the early ones. At most
+    ``MAX_ROWS`` sequences are read (the last ones: a series' most recent
+    windows).
 
     Parameters
     ----------
@@ -198,9 +202,12 @@ def step_changes(values, lengths, feature, steps=None):
 
     Returns
     -------
-    (scale, trend) : tuple of float, or None
-        None when no sequence has two steps, when no last step changes, or
-        for a feature ``values`` does not have.
+    (scale, trend, growth) : tuple of float, or None
+        ``growth``: the mean absolute change over the last third of the
+        sequences (a series' most recent windows) over that of the first
+        third (inf when the first third does not change). None when no
+        sequence has two steps, when no last step changes, or for a feature
+        ``values`` does not have.
     """
     n_samples, n_timesteps, n_features = values.shape
     if not 0 <= feature < n_features:
@@ -218,4 +225,10 @@ def step_changes(values, lengths, feature, steps=None):
     scale = float(np.mean(np.abs(changes)))
     if not (scale > 0 and np.isfinite(scale)):
         return None
-    return scale, float(abs(np.mean(changes)) / scale)
+    # Windows of a series come in time order: the last third's usual step
+    # over the first third's.
+    third = max(1, len(changes) // 3)
+    early = float(np.mean(np.abs(changes[:third])))
+    late = float(np.mean(np.abs(changes[-third:])))
+    growth = late / early if early > 0 else math.inf
+    return scale, float(abs(np.mean(changes)) / scale), growth

@@ -103,14 +103,16 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         What each window is divided by with ``instance_norm``: its own
         standard deviation ('window', RevIN as published) or one scale for
         the whole series ('series'): the mean absolute one-step change of
-        the feature over the training windows, the typical step, so that the
-        network sees how far each window moves (a window's own spread makes
-        a calm stretch look as turbulent as a wild one). 'auto' takes
-        'series' for one-step windows of a single series centred on their
-        last value, unless the series is a steady trend (its absolute mean
-        step is half its mean absolute step or more: a growing series' steps
-        grow with it), and 'window' otherwise (stacked windows of several
-        series, whose scales differ; a direct forecast's windows; windows
+        the feature, read from each training window's last change, the
+        series' usual step, so that the network sees how far each window
+        moves (a window's own spread makes a calm stretch look as turbulent
+        as a wild one). 'auto' takes 'series' for windows of a single series
+        centred on their last value that are not strongly seasonal within
+        the window (the score of ``instance_norm_center``), unless the
+        recent windows' usual step is more than 3 times the early ones' or,
+        one step ahead, the series is a steady trend (its absolute mean step
+        is 0.6 of its mean absolute step or more); 'window' otherwise
+        (stacked windows of several series, whose scales differ; windows
         centred on their mean). Measured on the forecast benchmark's
         development list (docs "Forecast benchmark"). Unused with one output
         per step. The scale used is ``instance_norm_scale_``.

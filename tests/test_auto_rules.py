@@ -18,6 +18,7 @@ from sklearn_rnn._plan import (
     SEASONAL_CENTRE_THRESHOLD,
     SHORT_SERIES_ALPHA,
     STEADY_TREND_THRESHOLD,
+    STEP_GROWTH_MAX,
     SeriesWindows,
     choose_alpha,
     choose_ensemble_size,
@@ -702,12 +703,20 @@ def test_step_changes_measure_the_usual_step_and_its_trend():
     X, _ = make_windows(series, 12)
     values = X[:, :, None]
     # The last change of each window: the series' one-step changes, once each.
-    scale, trend = step_changes(values, None, 0)
+    scale, trend, growth = step_changes(values, None, 0)
     assert_allclose(scale, np.abs(np.diff(series[:-1])[10:]).mean())
     assert trend < 0.1
-    ramp = np.arange(12.0)[None, :, None] * np.ones((5, 1, 1))
-    assert step_changes(ramp, None, 0) == (1.0, 1.0)
-    assert step_changes(-ramp, None, 0) == (1.0, 1.0)
+    assert 0.8 < growth < 1.25
+    ramp = np.arange(12.0)[None, :, None] * np.ones((6, 1, 1))
+    assert step_changes(ramp, None, 0) == (1.0, 1.0, 1.0)
+    assert step_changes(-ramp, None, 0) == (1.0, 1.0, 1.0)
+    # Growth: the last third's usual step over the first third's.
+    factors = np.array([1, 1, 2, 2, 6, 6.0])[:, None, None]
+    grown = np.arange(12.0)[None, :, None] * factors
+    assert step_changes(grown, None, 0)[2] == 6.0
+    calm_start = grown.copy()
+    calm_start[:2] = 0.0
+    assert step_changes(calm_start, None, 0)[2] == np.inf
     # The leading steps only, the valid steps of each sequence, the feature.
     both = np.concatenate([values, 2 * values], axis=2)
     assert_allclose(step_changes(both, None, 1, steps=4)[0],
@@ -728,8 +737,8 @@ def test_instance_norm_scale_auto_rule_as_a_function():
     def never(*args):
         raise AssertionError("the rule measured what it needs not")
 
-    def changes(trend):
-        return lambda feature, steps: (0.3, trend)
+    def changes(trend, growth=1.0):
+        return lambda feature, steps: (0.3, trend, growth)
 
     def seasonality(score):
         return lambda: score
@@ -748,6 +757,19 @@ def test_instance_norm_scale_auto_rule_as_a_function():
                 seasonality(plain)) == ("window", None)
     assert rule("auto", 0, None, "last", direct, False, changes(trending),
                 seasonality(plain)) == ("series", 0.3)
+    # Recent windows that move far more than the early ones keep it too,
+    # whatever the horizon; calmer ones do not.
+    for windows in (one, direct):
+        assert rule("auto", 0, None, "last", windows, False,
+                    changes(calm, STEP_GROWTH_MAX * 1.1),
+                    seasonality(plain)) == ("window", None)
+        assert rule("auto", 0, None, "last", windows, False,
+                    changes(calm, STEP_GROWTH_MAX), seasonality(plain)) == (
+            "series", 0.3)
+        assert rule("auto", 0, None, "last", windows, False,
+                    changes(calm, 0.1), seasonality(plain)) == ("series", 0.3)
+    assert rule("series", 0, None, "last", one, False, changes(0.9, 10.0),
+                never) == ("series", 0.3)
     # Strongly seasonal windows keep it, whatever the horizon.
     for windows in (one, direct):
         assert rule("auto", 0, None, "last", windows, False, never,
@@ -778,12 +800,18 @@ def test_instance_norm_scale_auto_on_fits():
                     np.abs(np.diff(walk[:-1])[8:]).mean(), rtol=1e-5)
     # A steady trend one step ahead, a strong season and stacked series keep
     # each window's spread.
-    trend = np.exp(np.arange(150) * 0.02) + 0.01 * rng.normal(size=150)
+    trend = 0.5 * np.arange(150) + 0.05 * rng.normal(size=150)
     assert RNNRegressor(**TINY).fit(*make_windows(trend, 10)).instance_norm_scale_ \
         == "window"
     # ... but a direct forecast of the trend takes the series' scale.
     direct = RNNRegressor(**TINY).fit(*make_windows(trend, 10, horizon=6))
     assert direct.instance_norm_scale_ == "series"
+    # Steps that grow with an exponential level (a season on it): neither.
+    t = np.arange(150)
+    grown = np.exp(0.015 * t) * (1 + 0.2 * np.sin(2 * np.pi * t / 12))
+    for horizon in (1, 6):
+        assert RNNRegressor(**TINY).fit(*make_windows(
+            grown, 10, horizon=horizon)).instance_norm_scale_ == "window"
     seasonal = RNNRegressor(**TINY).fit(*make_windows(_seasonal(150), 24))
     assert (seasonal.instance_norm_center_, seasonal.instance_norm_scale_) == (
         "mean", "window")
