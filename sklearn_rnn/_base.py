@@ -36,7 +36,12 @@ from ._fitted_state import FittedState, _to_cpu  # noqa: F401 (re-exported)
 from ._module import CELLS, POOLINGS, zero_output_layers
 from ._net import TailSplit, as_dataset
 from ._plan import DataSummary, PerStepWindows, check_fit_request, plan_fit
-from ._predictability import step_changes, window_predictability, window_seasonality
+from ._predictability import (
+    latest_changes,
+    step_changes,
+    window_predictability,
+    window_seasonality,
+)
 from ._predicting import PREDICT_BATCH_SIZE, Predicting  # noqa: F401 (re-exported)
 from ._sequences import (
     Sequences,
@@ -508,7 +513,10 @@ class BaseRNN(Predicting, FittedState, BaseEstimator, metaclass=ABCMeta):
                               if self._sequence_output() else None),
             # A pass over a feature: made only when the 'auto' scale asks.
             step_changes=lambda feature, steps: step_changes(
-                batch.values, lengths, feature, steps),
+                batch.values, lengths, feature, steps,
+                latest=(latest_changes(batch.values, y, series_windows)
+                        if series_windows is not None
+                        and series_windows.feature == feature else None)),
         )
 
     def _find_per_step_windows(self, batch, y):

@@ -169,7 +169,19 @@ def window_seasonality(values, windows):
                      for m in range(2, past.shape[1])) / one_step)
 
 
-def step_changes(values, lengths, feature, steps=None):
+def latest_changes(values, y, windows):
+    """The one-step changes from the last window's last value through its
+    targets (in the feature's units): the steps after the last window, which
+    a direct forecast's windows (their targets a horizon ahead) do not hold
+    and a forecast starts from. None for anything but one series' windows."""
+    if windows is None or windows.n_series != 1 or windows.scale == 0:
+        return None
+    targets = np.asarray(y, dtype=np.float64).reshape(len(values), -1)[-1]
+    last = float(values[-1, windows.step, windows.feature])
+    return np.diff(np.r_[last, (targets - windows.offset) / windows.scale])
+
+
+def step_changes(values, lengths, feature, steps=None, latest=None):
     """The mean absolute one-step change of ``feature`` and how much of it
     is a steady trend (the absolute mean change over the mean absolute
     change), read from the **last** change of each sequence: between its
@@ -199,6 +211,9 @@ def step_changes(values, lengths, feature, steps=None):
         The steps read from each sequence's start (None: all); the
         instance normalisation's steps (later steps are known-future
         covariates).
+    latest : ndarray or None
+        Changes after the last sequence (:func:`latest_changes`), counted in
+        the growth only: the last third then reaches the series' end.
 
     Returns
     -------
@@ -227,8 +242,9 @@ def step_changes(values, lengths, feature, steps=None):
         return None
     # Windows of a series come in time order: the last third's usual step
     # over the first third's.
-    third = max(1, len(changes) // 3)
-    early = float(np.mean(np.abs(changes[:third])))
-    late = float(np.mean(np.abs(changes[-third:])))
+    ordered = changes if latest is None else np.r_[changes, latest]
+    third = max(1, len(ordered) // 3)
+    early = float(np.mean(np.abs(ordered[:third])))
+    late = float(np.mean(np.abs(ordered[-third:])))
     growth = late / early if early > 0 else math.inf
     return scale, float(abs(np.mean(changes)) / scale), growth

@@ -28,6 +28,7 @@ from sklearn_rnn._plan import (
     choose_zero_output_layer,
 )
 from sklearn_rnn._predictability import (
+    latest_changes,
     recent_spans,
     step_changes,
     window_predictability,
@@ -731,6 +732,27 @@ def test_step_changes_measure_the_usual_step_and_its_trend():
     assert step_changes(values[:, :1], None, 0) is None
     assert step_changes(values, np.ones(len(values), dtype=int), 0) is None
     assert step_changes(values, None, 2) is None
+
+
+def test_the_latest_changes_reach_the_end_of_a_direct_forecasts_series():
+    """A direct forecast's windows end a horizon before the series: the
+    steps after the last window are its targets, which the growth reads."""
+    series = np.r_[np.arange(30.0), 29 + 10 * np.arange(1, 7)]
+    X, Y = make_windows(series, 5, horizon=6)
+    values = X[:, :, None]
+    windows = SeriesWindows(feature=0, step=4, scale=1.0, offset=0.0,
+                            series_starts=(0,), horizon=6)
+    assert_allclose(latest_changes(values, Y, windows), np.diff(series[-7:]))
+    # Targets that are scale * feature + offset (a scaler before the windows).
+    rescaled = windows._replace(scale=2.0, offset=1.0)
+    assert_allclose(latest_changes(values, 2 * Y + 1, rescaled),
+                    np.diff(series[-7:]))
+    assert latest_changes(values, Y, windows._replace(series_starts=(0, 9))) is None
+    assert step_changes(values, None, 0)[2] == 1.0
+    latest = latest_changes(values, Y, windows)
+    assert step_changes(values, None, 0, latest=latest)[2] > STEP_GROWTH_MAX
+    # The scale and the trend are the windows' own.
+    assert step_changes(values, None, 0, latest=latest)[:2] == (1.0, 1.0)
 
 
 def test_instance_norm_scale_auto_rule_as_a_function():
