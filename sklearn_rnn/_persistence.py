@@ -765,6 +765,7 @@ def _upgrade_version_5(cls, params, fitted):
         return
     params.setdefault("instance_norm_scale", "window")
     fitted.setdefault("instance_norm_scale_", "window")
+    fitted.setdefault("_instance_norm_series_scale", None)
     architecture = fitted.get("_architecture_")
     if isinstance(architecture, dict):
         architecture.setdefault("instance_norm_series_scale", None)

@@ -275,7 +275,7 @@ REGRESSOR_ATTRIBUTES = {
     # Added by format version 6 (older files: 'window', see
     # _persistence._upgrade_version_5).
     "instance_norm_scale_": (True, instance_norm_scale),
-    "_instance_norm_series_scale": (False, optional(positive_real)),
+    "_instance_norm_series_scale": (True, optional(positive_real)),
     # Absent from format-version-1 files: the identity.
     "_instance_norm_affine": (False, optional(affine_map)),
 }
@@ -350,6 +350,12 @@ def check_consistency(estimator, fitted):
     feature = fitted.get("instance_norm_feature_")
     if feature is not None and feature >= fitted["n_input_features_"]:
         raise InvalidModel("instance_norm_feature_ names no input feature")
+    # A fit measures the series' scale exactly when it chooses 'series'.
+    if "instance_norm_scale_" in fitted and (
+            (fitted["instance_norm_scale_"] == "series")
+            != (fitted["_instance_norm_series_scale"] is not None)):
+        raise InvalidModel("_instance_norm_series_scale is given with "
+                           "instance_norm_scale_='series', and only with it")
 
 
 def check_parameters(estimator):

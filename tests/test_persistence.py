@@ -572,6 +572,11 @@ def test_the_series_scale_survives_a_round_trip_and_is_checked():
         "architecture differs": [
             lambda meta: meta["fitted"]["_architecture_"].update(
                 instance_norm_series_scale=2 * scale)],
+        # The kind and the scale go together (a 'series' model without its
+        # scale, a 'window' one with a scale).
+        "only with it": [
+            lambda meta: meta["fitted"].update(_instance_norm_series_scale=None),
+            lambda meta: meta["fitted"].update(instance_norm_scale_="window")],
     }
     for match, crafts in doctors.items():
         for doctor in crafts:
