@@ -20,7 +20,10 @@ fits:
 * ``ls``: the clipped least-squares factor;
 * ``ls_sq``: the factor's square (a harder shrink for tails that flatter);
 * ``gain``: ``1 - SSE_net / SSE_mean`` on the tail, clipped to ``[0, 1]``
-  (the tail's R² against the training mean).
+  (the tail's R² against the training mean);
+* ``members``: the ensemble members' agreement on the tail's rows, read
+  without its targets (``agreement``): signal the members share against
+  the noise each fits on its own.
 
     OMP_NUM_THREADS=1 python -m benchmarks.probes.output_shrinkage \\
         --sets linear:0:200 covid --seeds 0 1 2 --out F
@@ -36,17 +39,54 @@ from sklearn.metrics import r2_score
 
 from benchmarks.probes.noisy_regression import load_set, ridge_on_flat
 
-VARIANTS = ("net", "ls", "ls_sq", "gain")
+VARIANTS = ("net", "ls", "ls_sq", "gain", "members")
 
 
-def factors(tail_y, tail_f, mean):
+def agreement(member_f, mean):
+    """The members' agreement on rows they did not train on: the share of
+    the variance of their average that they have in common, ``S / (S + (V
+    - S) / K)`` with ``S`` the mean product of two members' departures from
+    the mean and ``V`` that of a member with itself (no targets read)."""
+    d = np.asarray(member_f) - mean
+    k = len(d)
+    products = d @ d.T / d.shape[1]
+    v = np.trace(products) / k
+    shared = (products.sum() - np.trace(products)) / (k * (k - 1))
+    if shared <= 0:
+        return 0.0
+    return float(np.clip(shared / (shared + (v - shared) / k), 0.0, 1.0))
+
+
+def factors(tail_y, tail_f, mean, member_tail_f=None):
     """Each variant's shrink factor from the tail."""
     d = tail_f - mean
     r = tail_y - mean
     ls = float(np.clip(d @ r / max(d @ d, 1e-12), 0.0, 1.0))
     gain = float(np.clip(1.0 - ((r - d) ** 2).sum() / max(r @ r, 1e-12),
                          0.0, 1.0))
-    return {"net": 1.0, "ls": ls, "ls_sq": ls ** 2, "gain": gain}
+    members = (1.0 if member_tail_f is None
+               else agreement(member_tail_f, mean))
+    return {"net": 1.0, "ls": ls, "ls_sq": ls ** 2, "gain": gain,
+            "members": members}
+
+
+def member_predictions(model, *Xs):
+    """Each ensemble member's predictions of each of ``Xs`` (lists of
+    lists, members first), or ``None`` for one network."""
+    from sklearn_rnn._module import NetworkEnsemble
+
+    ensemble = model.net_.module_
+    if not isinstance(ensemble, NetworkEnsemble):
+        return [None] * len(Xs)
+    out = [[] for _ in Xs]
+    try:
+        for member in ensemble.members:
+            model.net_.module_ = member
+            for i, X in enumerate(Xs):
+                out[i].append(model.predict(X).tolist())
+    finally:
+        model.net_.module_ = ensemble
+    return out
 
 
 def run(args):
@@ -62,16 +102,18 @@ def run(args):
             n_valid = max(1, int(round(len(X) * model.validation_fraction_)))
             cut = len(X) - n_valid
             ridge = ridge_on_flat(X, y)
+            members = member_predictions(model, X[cut:], X_test)
             row = {"set": spec, "seed": seed, "fit_s": round(fit_s, 1),
                    "train_mean": float(y[:cut].mean()),
                    "mean": float(y.mean()),
                    "tail_y": y[cut:].tolist(),
                    "tail_f": model.predict(X[cut:]).tolist(),
                    "test_f": model.predict(X_test).tolist(),
+                   "member_tail_f": members[0], "member_test_f": members[1],
                    "ridge": r2_score(y_test, ridge.predict(
                        X_test.reshape(len(X_test), -1)))}
             print(json.dumps({k: v for k, v in row.items()
-                              if not k.startswith(("tail", "test"))}),
+                              if not k.startswith(("tail", "test", "member"))}),
                   flush=True)
             if args.out:
                 with open(args.out, "a") as f:
@@ -87,7 +129,7 @@ def summarise(paths):
             row = json.loads(line)
             by_set[row["set"]].append(row)
     keys = [*VARIANTS, "ridge", "mean"]
-    print("| set | " + " | ".join(keys) + " | factor ls |")
+    print("| set | " + " | ".join(keys) + " | factor ls / members |")
     print("|---" * (len(keys) + 2) + "|")
     per_key = defaultdict(list)
     for name, rows in by_set.items():
@@ -96,8 +138,8 @@ def summarise(paths):
         for row in rows:
             _, _, _, y_test = load_set(name, row["seed"])
             f = factors(np.asarray(row["tail_y"]), np.asarray(row["tail_f"]),
-                        row["train_mean"])
-            lam.append(f["ls"])
+                        row["train_mean"], row.get("member_tail_f"))
+            lam.append((f["ls"], f["members"]))
             test_f = np.asarray(row["test_f"])
             for key in VARIANTS:
                 shrunk = row["mean"] + f[key] * (test_f - row["mean"])
@@ -110,7 +152,8 @@ def summarise(paths):
             per_key[key].append(np.mean(scores[key]))
             cells.append(f"{np.mean(scores[key]):.3f} ({min(scores[key]):.3f})")
         print(f"| {name} | " + " | ".join(cells)
-              + f" | {np.mean(lam):.2f} |")
+              + " | " + " / ".join(f"{v:.2f}" for v in np.mean(lam, axis=0))
+              + " |")
     print("| mean over sets | " + " | ".join(
         f"{np.mean(per_key[k]):.4f}" for k in keys) + " | |")
     print("| worst set | " + " | ".join(
