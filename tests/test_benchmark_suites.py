@@ -181,6 +181,42 @@ def test_naive_forecasts():
     assert F.run_drift(series, train, 2, 0, {})[1].tolist() == [7.0, 9.0]
 
 
+def test_combined_contender_is_the_mean_of_the_two_forecasts(monkeypatch):
+    """``ours_combined`` averages the recursive and the direct forecast of
+    the same seed, times both fits, and reuses a forecast already made for
+    its own contender (each recipe runs once per seed)."""
+    calls = []
+
+    def runner(name, offset, seconds):
+        def run(series, train, h, seed, overrides):
+            calls.append((name, seed))
+            return seconds, np.full(h, train[-1] + offset + seed), {"epochs": 1}
+        return run
+
+    monkeypatch.setitem(F.RUNNERS, "ours", runner("ours", 1.0, 2.0))
+    monkeypatch.setitem(F.RUNNERS, "ours_direct",
+                        runner("ours_direct", 3.0, 5.0))
+    series = F.Series("s", np.arange(40, dtype=float), 4, "quarterly")
+    args = type("Args", (), {"seeds": [0, 1], "overrides": {},
+                             "config": "c", "window_seasons": 2})()
+    rows = F.run_series(series, None, "series",
+                        ["ours", "ours_combined", "ours_direct"], args)
+    assert sorted(calls) == [("ours", 0), ("ours", 1),
+                             ("ours_direct", 0), ("ours_direct", 1)]
+    combined = [r for r in rows if r["contender"] == "ours_combined"]
+    assert [r["seed"] for r in combined] == [0, 1]
+    last, h = series.train[-1], series.horizon
+    for row in combined:
+        forecast = np.full(h, last + 2.0 + row["seed"])  # (1 + 3) / 2
+        assert row["mase"] == pytest.approx(F.mase(
+            series.train, series.actual, forecast, series.season))
+        assert row["fit_s"] == 7.0 and "epochs" not in row
+    # Asked for alone, it runs both recipes itself.
+    calls.clear()
+    F.run_series(series, None, "series", ["ours_combined"], args)
+    assert len(calls) == 4
+
+
 def test_series_refuses_gaps_and_finite_span_trims_the_ends():
     with pytest.raises(ValueError, match="missing"):
         F.Series("s", np.array([1.0, np.nan, 2.0]), 1, "yearly")
