@@ -5,6 +5,7 @@
 
 from ._classifier import RNNClassifier
 from ._forecast import recursive_forecast
+from ._forecaster import RNNForecaster
 from ._onnx import register_onnx_converters, to_onnx
 from ._persistence import load_model, save_model
 from ._plotting import plot_loss_curve
@@ -19,6 +20,7 @@ __all__ = [
     "RNNRegressor",
     "RNNClassifier",
     "RNNSeq2Seq",
+    "RNNForecaster",
     "save_model",
     "load_model",
     "plot_loss_curve",

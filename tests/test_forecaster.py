@@ -1,0 +1,184 @@
+"""RNNForecaster: a series in, its forecast out; the same forecasts as the
+windows, the regressors and recursive_forecast by hand."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import Ridge
+
+from sklearn_rnn import RNNForecaster, RNNRegressor, make_windows, recursive_forecast
+from sklearn_rnn._forecaster import choose_window_size
+
+SERIES = 10 + np.sin(2 * np.pi * np.arange(80) / 12) + 0.05 * np.arange(80)
+
+
+def small_rnn():
+    return RNNRegressor(hidden_size=4, max_iter=3)
+
+
+def by_hand(series, window, horizon, seed=0):
+    """The recursive and the direct forecast as the benchmark makes them."""
+    X, y = make_windows(series, window)
+    one_step = RNNRegressor(hidden_size=4, max_iter=3, random_state=seed)
+    recursive = recursive_forecast(one_step.fit(X, y), series[-window:], horizon)
+    X, Y = make_windows(series, window, horizon=horizon)
+    direct = RNNRegressor(hidden_size=4, max_iter=3, random_state=seed)
+    return recursive, direct.fit(X, Y).predict(series[-window:][None, :])[0]
+
+
+def test_mean_is_the_mean_of_the_recursive_and_the_direct_forecast():
+    recursive, direct = by_hand(SERIES, 24, 6)
+    forecaster = RNNForecaster(6, season_length=12, regressor=small_rnn(),
+                               random_state=0).fit(SERIES)
+    assert forecaster.window_size_ == 24
+    np.testing.assert_allclose(forecaster.predict(), (recursive + direct) / 2,
+                               rtol=0, atol=1e-12)
+    for strategy, expected in (("recursive", recursive), ("direct", direct)):
+        single = clone(forecaster).set_params(strategy=strategy).fit(SERIES)
+        np.testing.assert_allclose(single.predict(), expected, rtol=0, atol=1e-12)
+    assert single.recursive_estimator_ is None
+    assert forecaster.n_values_ == 80
+    np.testing.assert_array_equal(forecaster.last_window_, SERIES[-24:])
+
+
+def test_predict_other_lengths():
+    forecaster = RNNForecaster(4, window_size=10, regressor=small_rnn(),
+                               random_state=0).fit(SERIES)
+    four = forecaster.predict()
+    assert four.shape == (4,)
+    # Fewer steps: the recursive part is the first steps of the same roll,
+    # the direct part the first values of its horizon.
+    np.testing.assert_allclose(forecaster.predict(2), four[:2], atol=1e-12)
+    # More: the direct model is fed back four values at a time.
+    longer = forecaster.predict(10)
+    assert longer.shape == (10,) and np.all(np.isfinite(longer))
+    np.testing.assert_allclose(longer[:4], four, atol=1e-12)
+    direct = forecaster.direct_estimator_
+    np.testing.assert_allclose(
+        recursive_forecast(direct, SERIES[-10:], 10), 2 * longer
+        - recursive_forecast(forecaster.recursive_estimator_, SERIES[-10:], 10),
+        atol=1e-9)
+
+
+def test_horizon_one_fits_one_model():
+    forecaster = RNNForecaster(window_size=10, regressor=small_rnn(),
+                               random_state=0).fit(SERIES)
+    assert forecaster.direct_estimator_ is None
+    assert forecaster.recursive_estimator_ is not None
+    X, y = make_windows(SERIES, 10)
+    one_step = RNNRegressor(hidden_size=4, max_iter=3, random_state=0).fit(X, y)
+    np.testing.assert_allclose(forecaster.predict(5),
+                               recursive_forecast(one_step, SERIES[-10:], 5),
+                               atol=1e-12)
+    direct = RNNForecaster(strategy="direct", window_size=10,
+                           regressor=small_rnn(), random_state=0).fit(SERIES)
+    assert direct.recursive_estimator_ is not None
+    assert direct.direct_estimator_ is None
+
+
+@pytest.mark.parametrize("season, n, expected", [
+    (12, 500, 24),   # two seasons
+    (4, 500, 10),    # at least 10
+    (1, 500, 10),
+    (12, 60, 20),    # at most a third of the series
+    (52, 100, 33),
+    (1, 2, 1),       # at least one value
+])
+def test_auto_window(season, n, expected):
+    assert choose_window_size("auto", season, n) == expected
+    assert choose_window_size(7, season, n) == 7
+
+
+def test_any_regressor_and_input_types():
+    forecaster = RNNForecaster(3, window_size=12, regressor=Ridge())
+    ridge = forecaster.fit(list(SERIES)).predict()
+    X, y = make_windows(SERIES, 12)
+    X3, Y3 = make_windows(SERIES, 12, horizon=3)
+    expected = (recursive_forecast(Ridge().fit(X, y), SERIES[-12:], 3)
+                + Ridge().fit(X3, Y3).predict(SERIES[-12:][None, :])[0]) / 2
+    np.testing.assert_allclose(ridge, expected, atol=1e-10)
+    for series in (pd.Series(SERIES), pd.DataFrame({"y": SERIES}),
+                   SERIES.reshape(-1, 1)):
+        np.testing.assert_allclose(forecaster.fit(series).predict(), expected,
+                                   atol=1e-10)
+
+
+def test_the_series_is_not_modified_and_not_shared():
+    series = SERIES.copy()
+    forecaster = RNNForecaster(3, window_size=12, regressor=Ridge()).fit(series)
+    np.testing.assert_array_equal(series, SERIES)
+    before = forecaster.predict()
+    series[:] = 0.0
+    np.testing.assert_array_equal(forecaster.predict(), before)
+
+
+def test_clone_and_pickle():
+    forecaster = RNNForecaster(3, season_length=4, regressor=small_rnn(),
+                               random_state=0)
+    assert clone(forecaster).get_params()["season_length"] == 4
+    fitted = forecaster.fit(SERIES)
+    restored = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(restored.predict(7), fitted.predict(7))
+    # The template regressor itself is never fitted.
+    assert not hasattr(forecaster.regressor, "net_")
+
+
+def test_random_state_reaches_each_regressor():
+    forecaster = RNNForecaster(3, window_size=10, regressor=small_rnn(),
+                               random_state=5).fit(SERIES)
+    assert forecaster.recursive_estimator_.random_state == 5
+    assert forecaster.direct_estimator_.random_state == 5
+    kept = RNNForecaster(3, window_size=10, regressor=RNNRegressor(
+        hidden_size=4, max_iter=3, random_state=2)).fit(SERIES)
+    assert kept.direct_estimator_.random_state == 2
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"horizon": 0}, "horizon must be an integer >= 1"),
+    ({"horizon": 2.5}, "horizon must be an integer >= 1"),
+    ({"horizon": True}, "horizon must be an integer >= 1"),
+    ({"season_length": 0}, "season_length must be an integer >= 1"),
+    ({"window_size": "long"}, "window_size must be an integer >= 1"),
+    ({"window_size": 0}, "window_size must be an integer >= 1"),
+    ({"strategy": "median"}, "strategy must be one of"),
+    ({"regressor": "ridge"}, "regressor must be a scikit-learn regressor"),
+])
+def test_bad_parameters(params, message):
+    with pytest.raises(ValueError, match=message):
+        RNNForecaster(**params).fit(SERIES)
+
+
+@pytest.mark.parametrize("y, message", [
+    (np.ones((10, 2)), "must be 1-D"),
+    (np.r_[SERIES[:40], np.nan, SERIES[41:]], "NaN"),
+    (SERIES[:12], "need at least"),
+])
+def test_bad_series(y, message):
+    with pytest.raises(ValueError, match=message):
+        RNNForecaster(3, window_size=10, regressor=Ridge()).fit(y)
+
+
+def test_a_failed_fit_leaves_the_forecaster_as_it_was():
+    forecaster = RNNForecaster(3, window_size=10, regressor=Ridge()).fit(SERIES)
+    before = forecaster.predict()
+    with pytest.raises(ValueError, match="NaN"):
+        forecaster.fit(np.r_[SERIES, np.nan])
+    forecaster.set_params(horizon=2)
+    with pytest.raises(ValueError, match="need at least"):
+        forecaster.fit(SERIES[:12])
+    forecaster.set_params(horizon=3)
+    np.testing.assert_array_equal(forecaster.predict(), before)
+    assert forecaster.n_values_ == 80
+
+
+def test_predict_needs_a_fit_and_a_step_count():
+    with pytest.raises(NotFittedError):
+        RNNForecaster().predict()
+    forecaster = RNNForecaster(2, window_size=10, regressor=Ridge()).fit(SERIES)
+    for bad in (0, -1, 2.0, "3"):
+        with pytest.raises(ValueError, match="n_steps must be an integer"):
+            forecaster.predict(bad)
