@@ -45,7 +45,7 @@ CONTENDERS = ("ours", "ours_direct", "ours_combined", "ours_global", "naive",
 LABELS = {
     "ours": "sklearn-rnn, recursive",
     "ours_direct": "sklearn-rnn, direct",
-    "ours_combined": "sklearn-rnn, mean of recursive and direct",
+    "ours_combined": "sklearn-rnn, RNNForecaster (mean of recursive and direct)",
     "ours_global": "sklearn-rnn, global",
     "naive": "naive",
     "snaive": "seasonal naive",
@@ -616,9 +616,11 @@ beside the classics (deterministic, run once):
   from a library run (`round15-defaults-{recursive,direct}-{a,b}.json`);
   the global model's rows are round 13's (stacked series keep each window's
   spread: `forecast-round-15-defaults.json`).
-- `round-16`: nothing new is fitted. `sklearn-rnn, mean of recursive and
-  direct` is the mean of the two forecasts above, seed by seed (forecast
-  combination; the fit time is both fits'): a rerun of both with their
+- `round-16`: nothing new is fitted. `sklearn-rnn, RNNForecaster (mean of
+  recursive and direct)` is the mean of the two forecasts above, seed by
+  seed (forecast combination; the fit time is both fits'), which is what
+  `RNNForecaster(horizon=h, season_length=m)` forecasts by default (its
+  tests check it against these recipes): a rerun of both with their
   forecasts stored reproduced every round-15 row to the last digit
   (`round16-combination-{a,b}.json`, `forecast-round-16-combined.json`).
 

@@ -182,3 +182,18 @@ def test_predict_needs_a_fit_and_a_step_count():
     for bad in (0, -1, 2.0, "3"):
         with pytest.raises(ValueError, match="n_steps must be an integer"):
             forecaster.predict(bad)
+
+
+def test_save_model_names_what_to_store_instead(tmp_path):
+    from sklearn_rnn import load_model, save_model
+
+    forecaster = RNNForecaster(3, window_size=10, regressor=small_rnn(),
+                               random_state=0).fit(SERIES)
+    with pytest.raises(TypeError, match="save_model supports"):
+        save_model(forecaster, tmp_path / "f.zip")
+    # Its fitted regressors are ordinary estimators: stored one by one.
+    save_model(forecaster.direct_estimator_, tmp_path / "direct.zip")
+    direct = load_model(tmp_path / "direct.zip")
+    np.testing.assert_array_equal(
+        direct.predict(SERIES[-10:][None, :]),
+        forecaster.direct_estimator_.predict(SERIES[-10:][None, :]))
