@@ -19,7 +19,9 @@ on windows of the past 24 months made by :func:`~sklearn_rnn.make_windows`:
 
 A fourth forecast skips the differencing: ``RNNRegressor()`` with its
 defaults on windows of the levels, which it standardises one window at a
-time.
+time; a fifth hands the levels to :class:`~sklearn_rnn.RNNForecaster`,
+which fits a recursive and a direct model with those defaults and averages
+their forecasts.
 
 They are compared with two baselines: the *seasonal naive* forecast (the
 same months of last year) and a Ridge regression on the very same windows
@@ -39,7 +41,7 @@ from sklearn.linear_model import RidgeCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_rnn import RNNRegressor, make_windows, recursive_forecast
+from sklearn_rnn import RNNForecaster, RNNRegressor, make_windows, recursive_forecast
 
 weekly = sm.datasets.co2.load_pandas().data["co2"]
 monthly = weekly.resample("MS").mean().interpolate()
@@ -159,6 +161,19 @@ print(f"instance_norm_feature_={on_levels.instance_norm_feature_}, "
 level_forecast = recursive_forecast(on_levels, levels_train[-window:], horizon)
 
 # %%
+# Or hand over the series
+# -----------------------
+# :class:`~sklearn_rnn.RNNForecaster` takes the series itself: with
+# ``season_length=12`` its window is two seasons (the 24 months used above),
+# and by default it fits both a one-step and a 24-step model with the
+# defaults and forecasts the mean of the recursive and the direct forecast,
+# the best forecast of the forecast benchmark's development list.
+forecaster = RNNForecaster(horizon=horizon, season_length=12, random_state=0)
+forecaster = forecaster.fit(levels_train)
+print(f"window_size_={forecaster.window_size_}")
+mean_forecast = forecaster.predict()
+
+# %%
 # Errors over the two test years
 # ------------------------------
 # Mean absolute error of the levels, in ppm, over the 24 months and over the
@@ -168,6 +183,7 @@ level_forecast = recursive_forecast(on_levels, levels_train[-window:], horizon)
 # a regular cycle.
 levels = {name: to_levels(values) for name, values in forecasts.items()}
 levels["RNN on levels (defaults)"] = level_forecast
+levels["RNNForecaster (mean of recursive and direct)"] = mean_forecast
 errors = pd.DataFrame(
     {
         "MAE, 24 months": {
