@@ -106,6 +106,9 @@ class RNNForecaster(BaseEstimator):
     ----------
     window_size_ : int
         Values per window.
+    horizon_ : int
+        The ``horizon`` fitted for: ``predict``'s default number of steps
+        (a later ``set_params(horizon=...)`` takes effect at the next fit).
     recursive_estimator_ : regressor or None
         The fitted one-step model (None for ``strategy='direct'`` with
         ``horizon > 1``).
@@ -195,10 +198,10 @@ class RNNForecaster(BaseEstimator):
             The fitted forecaster.
         """
         horizon = self._check_params()
-        if getattr(y, "ndim", 1) == 2 and getattr(y, "shape", (0, 0))[1] == 1:
-            y = np.asarray(y)[:, 0]
         series = check_array(y, ensure_2d=False, dtype=np.float64,
                              input_name="y", copy=True)
+        if series.ndim == 2 and series.shape[1] == 1:
+            series = series[:, 0]  # one column: the series
         if series.ndim != 1:
             raise ValueError(
                 "RNNForecaster takes one series: y must be 1-D (n_values,), got "
@@ -221,6 +224,7 @@ class RNNForecaster(BaseEstimator):
         # Set only once every fit has succeeded: a failed or interrupted
         # fit leaves the forecaster as it was.
         self.window_size_ = window
+        self.horizon_ = horizon
         self.recursive_estimator_ = recursive
         self.direct_estimator_ = direct
         self.last_window_ = series[-window:].copy()
@@ -233,9 +237,10 @@ class RNNForecaster(BaseEstimator):
         Parameters
         ----------
         n_steps : int, default=None
-            Steps to forecast; None is ``horizon``. A direct model forecasts
-            further than its horizon ``horizon`` values at a time, fed back
-            as :func:`recursive_forecast` feeds them.
+            Steps to forecast; None is the ``horizon`` fitted for
+            (``horizon_``). A direct model forecasts further than its
+            horizon ``horizon_`` values at a time, fed back as
+            :func:`recursive_forecast` feeds them.
 
         Returns
         -------
@@ -243,7 +248,7 @@ class RNNForecaster(BaseEstimator):
             The forecast values, the step after the series first.
         """
         check_is_fitted(self, "last_window_")
-        n_steps = _check_int(self.horizon if n_steps is None else n_steps,
+        n_steps = _check_int(self.horizon_ if n_steps is None else n_steps,
                              "n_steps", 1)
         forecasts = [recursive_forecast(estimator, self.last_window_, n_steps)
                      for estimator in (self.recursive_estimator_,

@@ -102,7 +102,7 @@ def test_any_regressor_and_input_types():
                 + Ridge().fit(X3, Y3).predict(SERIES[-12:][None, :])[0]) / 2
     np.testing.assert_allclose(ridge, expected, atol=1e-10)
     for series in (pd.Series(SERIES), pd.DataFrame({"y": SERIES}),
-                   SERIES.reshape(-1, 1)):
+                   SERIES.reshape(-1, 1), [[v] for v in SERIES]):
         np.testing.assert_allclose(forecaster.fit(series).predict(), expected,
                                    atol=1e-10)
 
@@ -197,3 +197,10 @@ def test_save_model_names_what_to_store_instead(tmp_path):
     np.testing.assert_array_equal(
         direct.predict(SERIES[-10:][None, :]),
         forecaster.direct_estimator_.predict(SERIES[-10:][None, :]))
+
+
+def test_predict_defaults_to_the_horizon_fitted_for():
+    forecaster = RNNForecaster(3, window_size=10, regressor=Ridge()).fit(SERIES)
+    forecaster.set_params(horizon=5)
+    assert forecaster.horizon_ == 3 and forecaster.predict().shape == (3,)
+    assert forecaster.fit(SERIES).predict().shape == (5,)
