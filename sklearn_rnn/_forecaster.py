@@ -165,7 +165,11 @@ class RNNForecaster(BaseEstimator):
         _check_int(self.season_length, "season_length", 1)
         if not (isinstance(self.window_size, str)
                 and self.window_size == "auto"):
-            _check_int(self.window_size, "window_size", 1)
+            try:
+                _check_int(self.window_size, "window_size", 1)
+            except ValueError:
+                raise ValueError("window_size must be 'auto' or an integer >= "
+                                 f"1, got {self.window_size!r}.") from None
         if self.strategy not in STRATEGIES:
             raise ValueError(f"strategy must be one of {STRATEGIES}, got "
                              f"{self.strategy!r}.")

@@ -142,8 +142,8 @@ def test_random_state_reaches_each_regressor():
     ({"horizon": 2.5}, "horizon must be an integer >= 1"),
     ({"horizon": True}, "horizon must be an integer >= 1"),
     ({"season_length": 0}, "season_length must be an integer >= 1"),
-    ({"window_size": "long"}, "window_size must be an integer >= 1"),
-    ({"window_size": 0}, "window_size must be an integer >= 1"),
+    ({"window_size": "long"}, "window_size must be 'auto' or an integer"),
+    ({"window_size": 0}, "window_size must be 'auto' or an integer"),
     ({"strategy": "median"}, "strategy must be one of"),
     ({"regressor": "ridge"}, "regressor must be a scikit-learn regressor"),
 ])
