@@ -703,6 +703,14 @@ beside the classics (deterministic, run once):
   and 0.28 vs 1.00), `ausair` recursive (0.17 vs 0.63), `elecsales` direct
   (0.16 vs 0.99), `souvenirs` recursive (0.48 vs 0.82), `us_gasoline`
   (0.92 vs 1.52).
+- **Rejected in round 16** (`round16-forecast-time.md`,
+  `round16-forecast-combination.md`, seeds 0-2): batches of 32 at a rate of
+  3e-3 (recursive 0.670 -> 0.698 in 0.6x the time; departures 0.919 -> 0.753
+  but macrodata 0.692 -> 0.880); one network for the short series' one-step
+  windows (a wash on the three series of the list it touches, 0.670 either
+  way, but three networks win every kind of 20 generated short seasonal
+  series, 0.583 against 0.631); a global direct model per panel (1.006) and
+  its mean with the global recursive one (0.912, against 0.865).
 - **Rejected in round 15** (`round15-level-only.md`, seeds 0-2, probe
   rows): one scale for every series (recursive 0.766: the strongly seasonal
   windows centred on their mean, souvenirs 0.48 -> 1.03, and steady trends,
