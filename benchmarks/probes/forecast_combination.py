@@ -115,21 +115,27 @@ def number(value):
     return "-" if value is None else f"{value:.3f}"
 
 
-def summarise(paths, baselines="benchmarks/results/forecast-baselines.json"):
-    rows = load_rows(paths)
-    pool = (load_rows([baselines]) + rows + combined_rows(rows)
-            + same_cost_rows(rows))
+def print_summary(rows, baselines):
+    """One line per contender of ``rows`` and of the baselines' rows of the
+    same series: geometric mean over all, single series and panels, the
+    panels one by one, and the series above 1.5x."""
     names = {r["dataset"] for r in rows}
-    pool = [r for r in pool if r["dataset"] in names]
+    pool = [r for r in load_rows([baselines]) if r["dataset"] in names] + rows
     stats, ratios = F.summary(pool), F.ratios(pool)
+    width = max(len(key[0]) for key in stats)
     for key in sorted(stats, key=str):
         s = stats[key]
         above = sum(v is not None and v > 1.5 for v in ratios[key].values())
         panels = ", ".join(f"{g} {v:.3f}" for g, v in s["per_panel"].items()
                            if v is not None)
-        print(f"{key[0]:<14} all {number(s['all'])} | single "
+        print(f"{key[0]:<{width}} all {number(s['all'])} | single "
               f"{number(s['series'])} | panels {number(s['panels'])} "
               f"({panels}) | > 1.5x {above}")
+
+
+def summarise(paths, baselines="benchmarks/results/forecast-baselines.json"):
+    rows = load_rows(paths)
+    print_summary(rows + combined_rows(rows) + same_cost_rows(rows), baselines)
 
 
 def main(argv=None):

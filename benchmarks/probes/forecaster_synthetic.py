@@ -13,7 +13,8 @@ import argparse
 
 import numpy as np
 
-from benchmarks.probes.level_only_synthetic import SEASON, H, W, generate, mase
+from benchmarks.forecast import mase
+from benchmarks.probes.level_only_synthetic import SEASON, H, W, generate
 from sklearn_rnn import RNNForecaster, recursive_forecast
 
 KINDS = ("ar1", "drifting walk", "season + noise", "growing season")
@@ -31,7 +32,8 @@ def main(argv=None):
         for seed in args.seeds:
             series = generate(kind, seed)
             train, test = series[:-H], series[-H:]
-            snaive = mase(train, test, np.tile(train[-SEASON:], H // SEASON))
+            snaive = mase(train, test, np.tile(train[-SEASON:], H // SEASON),
+                          SEASON)
             forecaster = RNNForecaster(H, window_size=W, random_state=seed)
             forecaster.fit(train)
             forecasts = {
@@ -42,7 +44,7 @@ def main(argv=None):
                 "mean": forecaster.predict(),
             }
             for key, forecast in forecasts.items():
-                ratios[key].append(mase(train, test, forecast) / snaive)
+                ratios[key].append(mase(train, test, forecast, SEASON) / snaive)
         cells = []
         for key, values in ratios.items():
             every[key] += values

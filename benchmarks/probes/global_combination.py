@@ -26,6 +26,7 @@ from sklearn_rnn import RNNRegressor, make_windows, recursive_forecast
 
 from .. import forecast as F
 from .. import forecast_data as D
+from .forecast_combination import print_summary
 from .predictability_gate import load_rows
 
 
@@ -68,15 +69,7 @@ def panel_rows(name, seed):
 
 
 def summarise(paths, baselines="benchmarks/results/forecast-baselines.json"):
-    rows = load_rows(paths)
-    names = {r["dataset"] for r in rows}
-    pool = [r for r in load_rows([baselines]) if r["dataset"] in names] + rows
-    stats = F.summary(pool)
-    for key in sorted(stats, key=str):
-        s = stats[key]
-        panels = ", ".join(f"{g} {v:.3f}" for g, v in s["per_panel"].items()
-                           if v is not None)
-        print(f"{key[0]:<22} panels {s['panels']:.3f} ({panels})")
+    print_summary(load_rows(paths), baselines)
 
 
 def main(argv=None):

@@ -15,6 +15,7 @@ import argparse
 
 import numpy as np
 
+from benchmarks.forecast import mase
 from sklearn_rnn import RNNRegressor, make_windows, recursive_forecast
 
 N, H, W, SEASON = 240, 24, 24, 12
@@ -36,11 +37,6 @@ def generate(kind, seed):
     # "growing season": a multiplicative season on an exponential trend
     level = 10 * np.exp(0.01 * t)
     return level * (1 + 0.2 * np.sin(2 * np.pi * t / SEASON)) + 0.3 * noise
-
-
-def mase(train, test, forecast):
-    scale = np.mean(np.abs(train[SEASON:] - train[:-SEASON]))
-    return np.mean(np.abs(test - forecast)) / scale
 
 
 def main(argv=None):
@@ -68,8 +64,8 @@ def main(argv=None):
                         forecast = reg.predict(train[-W:][None, :])[0]
                     if scale == "auto":
                         chosen.add(reg.instance_norm_scale_)
-                    scores[scale].append(mase(train, test, forecast)
-                                         / mase(train, test, snaive))
+                    scores[scale].append(mase(train, test, forecast, SEASON)
+                                         / mase(train, test, snaive, SEASON))
             gm = {k: float(np.exp(np.mean(np.log(v)))) for k, v in scores.items()}
             print(f"| {kind} | {design} | {gm['window']:.3f} | {gm['auto']:.3f} | "
                   f"{', '.join(sorted(chosen))} |", flush=True)

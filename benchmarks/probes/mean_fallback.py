@@ -82,10 +82,17 @@ def summarise(paths):
             per_key[key].append(np.mean(values))
             cells.append(f"{np.mean(values):.3f} ({min(values):.3f})")
         print(f"| {name} | " + " | ".join(cells) + " |")
+    print_set_footer(per_key, keys)
+
+
+def print_set_footer(per_key, keys, end=" |"):
+    """The table's last two rows: each column's mean over the sets and its
+    worst set (``per_key``: column -> the per-set means); ``end`` closes
+    each row (empty cells of extra columns)."""
     print("| mean over sets | " + " | ".join(
-        f"{np.mean(per_key[k]):.4f}" for k in keys) + " |")
+        f"{np.mean(per_key[k]):.4f}" for k in keys) + end)
     print("| worst set | " + " | ".join(
-        f"{min(per_key[k]):.3f}" for k in keys) + " |")
+        f"{min(per_key[k]):.3f}" for k in keys) + end)
 
 
 def main(argv=None):

@@ -37,6 +37,7 @@ from collections import defaultdict
 import numpy as np
 from sklearn.metrics import r2_score
 
+from benchmarks.probes.mean_fallback import print_set_footer
 from benchmarks.probes.noisy_regression import load_set, ridge_on_flat
 
 VARIANTS = ("net", "ls", "ls_sq", "gain", "members")
@@ -154,10 +155,7 @@ def summarise(paths):
         print(f"| {name} | " + " | ".join(cells)
               + " | " + " / ".join(f"{v:.2f}" for v in np.mean(lam, axis=0))
               + " |")
-    print("| mean over sets | " + " | ".join(
-        f"{np.mean(per_key[k]):.4f}" for k in keys) + " | |")
-    print("| worst set | " + " | ".join(
-        f"{min(per_key[k]):.3f}" for k in keys) + " | |")
+    print_set_footer(per_key, keys, end=" | |")
 
 
 def main(argv=None):

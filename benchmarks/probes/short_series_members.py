@@ -16,6 +16,7 @@ import time
 
 import numpy as np
 
+from benchmarks.forecast import mase
 from sklearn_rnn import RNNRegressor, make_windows, recursive_forecast
 
 # (season, values, horizon, window)
@@ -39,11 +40,6 @@ def generate(kind, seed):
     if kind.endswith("trend"):
         return 20 + 0.1 * t + 2 * pattern + noise
     return (10 + 0.1 * t) * (1 + 0.1 * pattern) + noise
-
-
-def mase(train, test, forecast, season):
-    scale = np.mean(np.abs(train[season:] - train[:-season]))
-    return np.mean(np.abs(test - forecast)) / scale
 
 
 def main(argv=None):
