@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from ._compat import HasMethods, Interval, StrOptions
 from ._forecast import recursive_forecast
 from ._regressor import RNNRegressor
 from ._window import make_windows
@@ -30,6 +31,12 @@ STRATEGIES = ("mean", "recursive", "direct")
 # (docs: "Choosing the window length").
 WINDOW_SEASONS = 2
 MIN_WINDOW = 10
+# The recursive half of the mean: ensemble_size='auto' becomes this many
+# networks. The mean of two forecasts is already an ensemble; the three
+# networks that 'auto' trains for a short, unpenalised series' one-step
+# windows add a fit's time for nothing measurable (round 17:
+# benchmarks/results/round17-combination-members.md).
+COMBINATION_RECURSIVE_MEMBERS = 1
 
 
 def choose_window_size(window_size, season_length, n_values):
@@ -69,10 +76,12 @@ class RNNForecaster(BaseEstimator):
     at once. ``predict()`` forecasts the steps after the series' end as the
     mean of the two forecasts. On the forecast benchmark's development list
     (22 series and 5 panels, seeds 0-2; geometric mean of MASE over the
-    seasonal naive forecast's) the mean scores 0.604 against 0.670
+    seasonal naive forecast's) the mean scores 0.603 against 0.670
     recursive and 0.639 direct (AutoARIMA 0.669, AutoETS 0.729), for both
     fits' time. It is the same as fitting :class:`RNNRegressor` on
-    :func:`make_windows` yourself; this class does the bookkeeping.
+    :func:`make_windows` yourself (the one-step model with
+    ``ensemble_size=1``: see ``regressor``); this class does the
+    bookkeeping.
 
     Parameters
     ----------
@@ -97,7 +106,12 @@ class RNNForecaster(BaseEstimator):
         The model each strategy clones and fits on the windows; None is
         ``RNNRegressor()`` with its defaults. Any scikit-learn regressor that
         takes 2-D windows works (``Ridge``; a multi-output one for the direct
-        strategy).
+        strategy). With ``strategy='mean'`` the recursive model's
+        ``ensemble_size='auto'`` (an :class:`RNNRegressor`'s default) is one
+        network: the mean of the two forecasts is already an ensemble, and
+        the three networks that 'auto' trains on a short seasonal series
+        measured no better in it for twice the time (an explicit
+        ``ensemble_size`` is kept).
     random_state : int, RandomState instance or None, default=None
         Passed to each clone of ``regressor`` that has a ``random_state``
         parameter (None keeps the regressor's own).
@@ -151,6 +165,16 @@ class RNNForecaster(BaseEstimator):
     ((6,), (15,))
     """
 
+    _parameter_constraints: dict = {
+        "horizon": [Interval(numbers.Integral, 1, None, closed="left")],
+        "season_length": [Interval(numbers.Integral, 1, None, closed="left")],
+        "window_size": [StrOptions({"auto"}),
+                        Interval(numbers.Integral, 1, None, closed="left")],
+        "strategy": [StrOptions(set(STRATEGIES))],
+        "regressor": [HasMethods(["fit", "predict"]), None],
+        "random_state": ["random_state"],
+    }
+
     def __init__(self, horizon=1, *, season_length=1, window_size="auto",
                  strategy="mean", regressor=None, random_state=None):
         self.horizon = horizon
@@ -161,29 +185,27 @@ class RNNForecaster(BaseEstimator):
         self.random_state = random_state
 
     def _check_params(self):
-        horizon = _check_int(self.horizon, "horizon", 1)
-        _check_int(self.season_length, "season_length", 1)
-        if not (isinstance(self.window_size, str)
-                and self.window_size == "auto"):
-            try:
-                _check_int(self.window_size, "window_size", 1)
-            except ValueError:
-                raise ValueError("window_size must be 'auto' or an integer >= "
-                                 f"1, got {self.window_size!r}.") from None
-        if self.strategy not in STRATEGIES:
-            raise ValueError(f"strategy must be one of {STRATEGIES}, got "
-                             f"{self.strategy!r}.")
-        if self.regressor is not None and not hasattr(self.regressor, "fit"):
-            raise ValueError("regressor must be a scikit-learn regressor "
-                             f"(with fit and predict), got {self.regressor!r}.")
-        return horizon
+        """The parameters against ``_parameter_constraints``, and what those
+        cannot express: a boolean is not a count (as for the estimators)."""
+        self._validate_params()
+        for name in ("horizon", "season_length", "window_size"):
+            value = getattr(self, name)
+            if isinstance(value, bool | np.bool_):
+                raise TypeError(f"{name} must be an integer, got the boolean "
+                                f"{value!r}.")
+        return int(self.horizon)
 
-    def _new_regressor(self):
+    def _new_regressor(self, combined=False):
+        """A clone of ``regressor``; for the recursive half of the mean
+        (``combined``), an ``ensemble_size='auto'`` becomes
+        ``COMBINATION_RECURSIVE_MEMBERS`` networks."""
         regressor = clone(self.regressor if self.regressor is not None
                           else RNNRegressor())
-        if (self.random_state is not None
-                and "random_state" in regressor.get_params(deep=False)):
+        params = regressor.get_params(deep=False)
+        if self.random_state is not None and "random_state" in params:
             regressor.set_params(random_state=self.random_state)
+        if combined and params.get("ensemble_size") == "auto":
+            regressor.set_params(ensemble_size=COMBINATION_RECURSIVE_MEMBERS)
         return regressor
 
     def fit(self, y):
@@ -220,8 +242,10 @@ class RNNForecaster(BaseEstimator):
                 f"horizon of {horizon} need at least {needed} (two windows). "
                 "Pass a longer series or a smaller window_size / horizon.")
         recursive = direct = None
+        combined = self.strategy == "mean" and horizon > 1
         if self.strategy != "direct" or horizon == 1:
-            recursive = self._new_regressor().fit(*make_windows(series, window))
+            recursive = self._new_regressor(combined).fit(
+                *make_windows(series, window))
         if self.strategy != "recursive" and horizon > 1:
             direct = self._new_regressor().fit(
                 *make_windows(series, window, horizon=horizon))

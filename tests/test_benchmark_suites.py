@@ -13,7 +13,7 @@ from benchmarks import _suite as S
 from benchmarks import forecast as F
 from benchmarks import forecast_data as D
 from benchmarks import quality as Q
-from sklearn_rnn import RNNClassifier, RNNRegressor
+from sklearn_rnn import RNNClassifier, RNNForecaster, RNNRegressor
 
 
 def test_parse_overrides_literals_and_strings():
@@ -181,40 +181,23 @@ def test_naive_forecasts():
     assert F.run_drift(series, train, 2, 0, {})[1].tolist() == [7.0, 9.0]
 
 
-def test_combined_contender_is_the_mean_of_the_two_forecasts(monkeypatch):
-    """``ours_combined`` averages the recursive and the direct forecast of
-    the same seed, times both fits, and reuses a forecast already made for
-    its own contender (each recipe runs once per seed)."""
-    calls = []
-
-    def runner(name, offset, seconds):
-        def run(series, train, h, seed, overrides):
-            calls.append((name, seed))
-            return seconds, np.full(h, train[-1] + offset + seed), {"epochs": 1}
-        return run
-
-    monkeypatch.setitem(F.RUNNERS, "ours", runner("ours", 1.0, 2.0))
-    monkeypatch.setitem(F.RUNNERS, "ours_direct",
-                        runner("ours_direct", 3.0, 5.0))
-    series = F.Series("s", np.arange(40, dtype=float), 4, "quarterly")
-    args = type("Args", (), {"seeds": [0, 1], "overrides": {},
+def test_combined_contender_is_rnnforecaster():
+    """``ours_combined`` is the product itself: RNNForecaster on the
+    benchmark's window and horizon, the overrides and the seed passed to its
+    regressor, timed over the forecaster's whole fit."""
+    series = F.Series("s", 10 + np.sin(np.arange(48) * np.pi / 2), 4,
+                      "quarterly")
+    overrides = {"hidden_size": 2, "max_iter": 2}
+    args = type("Args", (), {"seeds": [1], "overrides": overrides,
                              "config": "c", "window_seasons": 2})()
-    rows = F.run_series(series, None, "series",
-                        ["ours", "ours_combined", "ours_direct"], args)
-    assert sorted(calls) == [("ours", 0), ("ours", 1),
-                             ("ours_direct", 0), ("ours_direct", 1)]
-    combined = [r for r in rows if r["contender"] == "ours_combined"]
-    assert [r["seed"] for r in combined] == [0, 1]
-    last, h = series.train[-1], series.horizon
-    for row in combined:
-        forecast = np.full(h, last + 2.0 + row["seed"])  # (1 + 3) / 2
-        assert row["mase"] == pytest.approx(F.mase(
-            series.train, series.actual, forecast, series.season))
-        assert row["fit_s"] == 7.0 and "epochs" not in row
-    # Asked for alone, it runs both recipes itself.
-    calls.clear()
-    F.run_series(series, None, "series", ["ours_combined"], args)
-    assert len(calls) == 4
+    [row] = F.run_series(series, None, "series", ["ours_combined"], args)
+    forecaster = RNNForecaster(series.horizon, window_size=series.window,
+                               regressor=RNNRegressor(random_state=1,
+                                                      **overrides))
+    forecast = forecaster.fit(series.train).predict()
+    assert row["mase"] == F.mase(series.train, series.actual, forecast,
+                                 series.season)
+    assert row["seed"] == 1 and row["config"] == "c" and row["fit_s"] > 0
 
 
 def test_series_refuses_gaps_and_finite_span_trims_the_ends():

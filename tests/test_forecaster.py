@@ -20,10 +20,11 @@ def small_rnn():
     return RNNRegressor(hidden_size=4, max_iter=3)
 
 
-def by_hand(series, window, horizon, seed=0):
-    """The recursive and the direct forecast as the benchmark makes them."""
+def by_hand(series, window, horizon, seed=0, recursive_members="auto"):
+    """The recursive and the direct forecast from the windows, by hand."""
     X, y = make_windows(series, window)
-    one_step = RNNRegressor(hidden_size=4, max_iter=3, random_state=seed)
+    one_step = RNNRegressor(hidden_size=4, max_iter=3, random_state=seed,
+                            ensemble_size=recursive_members)
     recursive = recursive_forecast(one_step.fit(X, y), series[-window:], horizon)
     X, Y = make_windows(series, window, horizon=horizon)
     direct = RNNRegressor(hidden_size=4, max_iter=3, random_state=seed)
@@ -31,18 +32,33 @@ def by_hand(series, window, horizon, seed=0):
 
 
 def test_mean_is_the_mean_of_the_recursive_and_the_direct_forecast():
-    recursive, direct = by_hand(SERIES, 24, 6)
+    # The mean's recursive half is one network; alone it keeps 'auto' (on
+    # these 56 short seasonal windows: three networks).
+    recursive_one, direct = by_hand(SERIES, 24, 6, recursive_members=1)
+    recursive, _ = by_hand(SERIES, 24, 6)
     forecaster = RNNForecaster(6, season_length=12, regressor=small_rnn(),
                                random_state=0).fit(SERIES)
     assert forecaster.window_size_ == 24
-    np.testing.assert_allclose(forecaster.predict(), (recursive + direct) / 2,
-                               rtol=0, atol=1e-12)
+    assert forecaster.recursive_estimator_.ensemble_size_ == 1
+    assert forecaster.regressor.ensemble_size == "auto"  # not modified
+    np.testing.assert_allclose(forecaster.predict(),
+                               (recursive_one + direct) / 2, rtol=0, atol=1e-12)
     for strategy, expected in (("recursive", recursive), ("direct", direct)):
         single = clone(forecaster).set_params(strategy=strategy).fit(SERIES)
         np.testing.assert_allclose(single.predict(), expected, rtol=0, atol=1e-12)
     assert single.recursive_estimator_ is None
+    alone = clone(forecaster).set_params(strategy="recursive").fit(SERIES)
+    assert alone.recursive_estimator_.ensemble_size_ == 3
     assert forecaster.n_values_ == 80
     np.testing.assert_array_equal(forecaster.last_window_, SERIES[-24:])
+
+
+def test_an_explicit_ensemble_size_is_kept():
+    regressor = RNNRegressor(hidden_size=4, max_iter=1, ensemble_size=2)
+    forecaster = RNNForecaster(3, window_size=10, regressor=regressor,
+                               random_state=0).fit(SERIES)
+    assert forecaster.recursive_estimator_.ensemble_size_ == 2
+    assert forecaster.direct_estimator_.ensemble_size_ == 2
 
 
 def test_predict_other_lengths():
@@ -138,18 +154,28 @@ def test_random_state_reaches_each_regressor():
 
 
 @pytest.mark.parametrize("params, message", [
-    ({"horizon": 0}, "horizon must be an integer >= 1"),
-    ({"horizon": 2.5}, "horizon must be an integer >= 1"),
-    ({"horizon": True}, "horizon must be an integer >= 1"),
-    ({"season_length": 0}, "season_length must be an integer >= 1"),
-    ({"window_size": "long"}, "window_size must be 'auto' or an integer"),
-    ({"window_size": 0}, "window_size must be 'auto' or an integer"),
-    ({"strategy": "median"}, "strategy must be one of"),
-    ({"regressor": "ridge"}, "regressor must be a scikit-learn regressor"),
+    ({"horizon": 0}, "'horizon' parameter of RNNForecaster must be an int"),
+    ({"horizon": 2.5}, "'horizon' parameter of RNNForecaster must be an int"),
+    ({"season_length": 0}, "'season_length' parameter of RNNForecaster"),
+    ({"window_size": "long"}, "'window_size' parameter of RNNForecaster must "
+     "be a str among {'auto'} or an int"),
+    ({"window_size": 0}, "'window_size' parameter of RNNForecaster"),
+    ({"strategy": "median"}, "'strategy' parameter of RNNForecaster must be "
+     "a str among"),
+    ({"regressor": "ridge"}, "'regressor' parameter of RNNForecaster must be "
+     "an object implementing 'fit' and 'predict'"),
+    ({"random_state": "seed"}, "'random_state' parameter of RNNForecaster"),
 ])
 def test_bad_parameters(params, message):
     with pytest.raises(ValueError, match=message):
         RNNForecaster(**params).fit(SERIES)
+
+
+@pytest.mark.parametrize("name", ["horizon", "season_length", "window_size"])
+def test_a_boolean_is_not_a_count(name):
+    with pytest.raises(TypeError, match=f"{name} must be an integer, got the "
+                       "boolean True"):
+        RNNForecaster(**{name: True}).fit(SERIES)
 
 
 @pytest.mark.parametrize("y, message", [

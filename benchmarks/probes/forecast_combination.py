@@ -13,10 +13,13 @@ each alone and the baselines (rows of ``forecast-baselines.json``)::
     python -m benchmarks.probes.forecast_combination --summarise F [F ...]
     python -m benchmarks.probes.forecast_combination --write OUT --config NAME F [F ...]
 
-``--write`` saves the ``ours_combined`` rows (the benchmark's own contender,
-``benchmarks.forecast.combined_forecast``) of the stored forecasts as a
-result file for the benchmark page (``--merge``), under configuration
-``NAME``, with the other rows' metadata.
+``--write`` saves the ``ours_combined`` rows of the stored forecasts (their
+mean, as round 16's ``RNNForecaster`` made it) as a result file for the
+benchmark page (``--merge``), under configuration ``NAME``, with the other
+rows' metadata. The benchmark's own ``ours_combined`` contender runs
+``RNNForecaster`` itself since round 17, whose recursive half is one network
+(``sklearn_rnn._forecaster.COMBINATION_RECURSIVE_MEMBERS``); rows stored with
+``--set ensemble_size=1`` combine to its forecasts.
 """
 import argparse
 import json
@@ -29,6 +32,19 @@ from .. import _suite as S
 from .. import forecast as F
 from .. import forecast_data as D
 from .predictability_gate import load_rows
+
+# The two recipes whose forecasts are averaged.
+COMBINED = ("ours", "ours_direct")
+
+
+def combined_forecast(forecasts):
+    """The mean of the recursive and the direct forecast (``forecasts``:
+    ``(seconds, forecast, extra)`` of each of ``COMBINED``); the fit time is
+    both fits'."""
+    seconds = sum(forecasts[c][0] for c in COMBINED)
+    forecast = np.mean([np.asarray(forecasts[c][1], dtype=np.float64)
+                        for c in COMBINED], axis=0)
+    return seconds, forecast, {}
 
 
 def keep_forecast(runner, series, train, h, seed, overrides):
@@ -80,7 +96,7 @@ def same_cost_rows(rows):
 
 def combined_rows(rows):
     """One ``ours_combined`` row per series and seed holding both
-    forecasts: their mean (``benchmarks.forecast.combined_forecast``)
+    forecasts: their mean (:func:`combined_forecast`)
     scored as the benchmark scores a forecast."""
     by_key = {}
     for row in rows:
@@ -89,11 +105,11 @@ def combined_rows(rows):
     series = loaded_series({name for name, _ in by_key})
     out = []
     for (name, seed), pair in sorted(by_key.items()):
-        if set(F.COMBINED) - set(pair):
+        if set(COMBINED) - set(pair):
             continue
-        seconds, forecast, _ = F.combined_forecast({
+        seconds, forecast, _ = combined_forecast({
             part: (pair[part]["fit_s"], pair[part]["forecast"], {})
-            for part in F.COMBINED})
+            for part in COMBINED})
         out.append({**scored(pair["ours"], forecast, "ours_combined", seed,
                              series[name]), "fit_s": seconds})
     return out
