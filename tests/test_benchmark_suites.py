@@ -200,6 +200,35 @@ def test_combined_contender_is_rnnforecaster():
     assert row["seed"] == 1 and row["config"] == "c" and row["fit_s"] > 0
 
 
+def test_panel_contender_is_rnnforecaster_on_the_panel():
+    """``ours_panel`` fits RNNForecaster once on the panel's training parts
+    (the global window, the seed and overrides in its regressor), shares the
+    fit's time among the series and forecasts each from its row; without
+    single-series rows it has no figure over all entries or single series."""
+    t = np.arange(48)
+    panel = D.Panel("p", [F.Series(f"p/{k}", 10 * k + np.sin(t * np.pi / 2)
+                                   + 0.1 * np.cos(t * k), 4, "quarterly")
+                          for k in (1, 2, 3)])
+    overrides = {"hidden_size": 2, "max_iter": 2}
+    args = type("Args", (), {"seeds": [0], "overrides": overrides,
+                             "config": "c", "window_seasons": 2})()
+    rows = [row for series in panel.series for row in F.run_series(
+        series, panel, "p", ["ours_panel", "snaive"], args)]
+    forecaster = RNNForecaster(8, window_size=panel.window, regressor=RNNRegressor(
+        random_state=0, **overrides)).fit([s.train for s in panel.series])
+    mine = [r for r in rows if r["contender"] == "ours_panel"]
+    for i, (row, series) in enumerate(zip(mine, panel.series, strict=True)):
+        assert row["mase"] == F.mase(series.train, series.actual,
+                                     forecaster.predict()[i], series.season)
+        assert row["global_series"] == 3
+        assert row["fit_s"] == pytest.approx(row["shared_fit_s"] / 3)
+    single = F.Series("s", 10 + np.sin(t * np.pi / 2), 4, "quarterly")
+    rows += F.run_series(single, None, "series", ["snaive"], args)
+    stats = F.summary(rows)[("ours_panel", "c")]
+    assert stats["all"] is None and stats["series"] is None
+    assert stats["panels"] == pytest.approx(stats["per_panel"]["p"])
+
+
 def test_series_refuses_gaps_and_finite_span_trims_the_ends():
     with pytest.raises(ValueError, match="missing"):
         F.Series("s", np.array([1.0, np.nan, 2.0]), 1, "yearly")

@@ -179,7 +179,9 @@ def test_a_boolean_is_not_a_count(name):
 
 
 @pytest.mark.parametrize("y, message", [
-    (np.ones((10, 2)), "must be 1-D"),
+    (np.ones((10, 2)), "y must be one series, 1-D .* as a list of 1-D series"),
+    ([SERIES, np.ones((10, 2))], r"y\[1\] must be one series, 1-D"),
+    ([SERIES, SERIES[:12]], r"y\[1\] has 12 values; .* need at least"),
     (np.r_[SERIES[:40], np.nan, SERIES[41:]], "NaN"),
     (SERIES[:12], "need at least"),
 ])
@@ -230,3 +232,70 @@ def test_predict_defaults_to_the_horizon_fitted_for():
     forecaster.set_params(horizon=5)
     assert forecaster.horizon_ == 3 and forecaster.predict().shape == (3,)
     assert forecaster.fit(SERIES).predict().shape == (5,)
+
+
+# --------------------------------------------------------------------- panels
+NOISY = [np.random.RandomState(seed).normal(size=70).cumsum() + 50
+         for seed in range(3)]
+
+
+def test_a_panel_is_one_global_model_on_series_divided_by_their_step():
+    """By hand: each series over its mean absolute step, the stacked
+    windows, one scale for every window (not strongly seasonal), the
+    recursive half one network; forecasts multiplied back."""
+    panel = [NOISY[0], 10 * NOISY[1][:60], NOISY[2] / 4]
+    forecaster = RNNForecaster(4, window_size=10, regressor=small_rnn(),
+                               random_state=0).fit(panel)
+    scales = np.array([np.mean(np.abs(np.diff(s))) for s in panel])
+    np.testing.assert_allclose(forecaster.series_scales_, scales, rtol=1e-12)
+    scaled = [s / c for s, c in zip(panel, scales, strict=True)]
+    windows = [s[-10:] for s in scaled]
+    one_step = RNNRegressor(hidden_size=4, max_iter=3, random_state=0,
+                            ensemble_size=1, instance_norm_scale="series")
+    one_step.fit(*make_windows(scaled, 10))
+    direct = RNNRegressor(hidden_size=4, max_iter=3, random_state=0,
+                          instance_norm_scale="series")
+    direct.fit(*make_windows(scaled, 10, horizon=4))
+    expected = (recursive_forecast(one_step, windows, 4)
+                + recursive_forecast(direct, windows, 4)) / 2 * scales[:, None]
+    np.testing.assert_allclose(forecaster.predict(), expected, rtol=0,
+                               atol=1e-9 * np.abs(expected).max())
+    assert forecaster.recursive_estimator_.instance_norm_scale_ == "series"
+    assert forecaster.regressor.instance_norm_scale == "auto"  # not modified
+    np.testing.assert_array_equal(forecaster.n_values_, [70, 60, 70])
+    np.testing.assert_array_equal(forecaster.last_window_,
+                                  np.stack([s[-10:] for s in panel]))
+    assert forecaster.predict(7).shape == (3, 7)
+
+
+def test_a_strongly_seasonal_panel_keeps_each_windows_spread():
+    t = np.arange(72)
+    rng = np.random.RandomState(0)
+    panel = [10 + np.sin(2 * np.pi * t / 12) + 0.05 * rng.normal(size=72),
+             100 + 20 * np.cos(2 * np.pi * t / 12) + rng.normal(size=72)]
+    forecaster = RNNForecaster(3, season_length=12, regressor=small_rnn(),
+                               random_state=0).fit(panel)
+    assert forecaster.window_size_ == 24
+    assert forecaster.recursive_estimator_.instance_norm_scale == "auto"
+    assert forecaster.recursive_estimator_.instance_norm_scale_ == "window"
+
+
+def test_a_panel_is_forecast_at_each_series_scale():
+    """Series that differ only by their scale are read alike: the second's
+    forecast is 1,000 times the first's."""
+    panel = [NOISY[0], 1000 * NOISY[0]]
+    forecaster = RNNForecaster(3, window_size=10, regressor=Ridge()).fit(panel)
+    forecast = forecaster.predict()
+    np.testing.assert_allclose(forecast[1], 1000 * forecast[0], rtol=1e-9)
+    # A tuple is a panel too; a list of numbers is one series.
+    assert RNNForecaster(3, window_size=10, regressor=Ridge()).fit(
+        tuple(panel)).predict().shape == (2, 3)
+    one = RNNForecaster(3, window_size=10, regressor=Ridge()).fit(
+        NOISY[0].tolist())
+    assert one.predict().shape == (3,) and one.series_scales_ is None
+
+
+def test_a_panel_window_comes_from_its_shortest_series():
+    forecaster = RNNForecaster(2, season_length=12, regressor=Ridge()).fit(
+        [NOISY[0], NOISY[1][:45]])
+    assert forecaster.window_size_ == 15  # a third of 45 values
