@@ -293,6 +293,11 @@ def test_a_panel_is_forecast_at_each_series_scale():
     one = RNNForecaster(3, window_size=10, regressor=Ridge()).fit(
         NOISY[0].tolist())
     assert one.predict().shape == (3,) and one.series_scales_ is None
+    # A fitted panel forecaster pickles whole, and refits as one series.
+    restored = pickle.loads(pickle.dumps(forecaster))
+    np.testing.assert_array_equal(restored.predict(5), forecaster.predict(5))
+    assert forecaster.fit(NOISY[1]).predict().shape == (3,)
+    assert forecaster.series_scales_ is None
 
 
 def test_a_panel_window_comes_from_its_shortest_series():
