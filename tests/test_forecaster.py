@@ -268,7 +268,10 @@ def test_a_panel_is_one_global_model_on_series_divided_by_their_step():
     assert forecaster.predict(7).shape == (3, 7)
 
 
-def test_a_strongly_seasonal_panel_keeps_each_windows_spread():
+def test_a_strongly_seasonal_panel_gets_a_seasonal_series_rule():
+    """Each window keeps its own spread, and the one-step windows are
+    centred on their mean (the direct ones on their last value), as a
+    single strongly seasonal series' windows are."""
     t = np.arange(72)
     rng = np.random.RandomState(0)
     panel = [10 + np.sin(2 * np.pi * t / 12) + 0.05 * rng.normal(size=72),
@@ -276,8 +279,16 @@ def test_a_strongly_seasonal_panel_keeps_each_windows_spread():
     forecaster = RNNForecaster(3, season_length=12, regressor=small_rnn(),
                                random_state=0).fit(panel)
     assert forecaster.window_size_ == 24
-    assert forecaster.recursive_estimator_.instance_norm_scale == "auto"
-    assert forecaster.recursive_estimator_.instance_norm_scale_ == "window"
+    recursive, direct = forecaster.recursive_estimator_, forecaster.direct_estimator_
+    assert recursive.instance_norm_scale_ == direct.instance_norm_scale_ == "window"
+    assert recursive.instance_norm_center == "mean"
+    assert direct.instance_norm_center == "auto"
+    assert direct.instance_norm_center_ == "last"
+    # An explicit choice is the user's.
+    explicit = RNNForecaster(3, season_length=12, random_state=0,
+                             regressor=small_rnn().set_params(
+                                 instance_norm_center="last")).fit(panel)
+    assert explicit.recursive_estimator_.instance_norm_center_ == "last"
 
 
 def test_a_panel_is_forecast_at_each_series_scale():
