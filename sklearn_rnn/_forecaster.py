@@ -160,7 +160,9 @@ class RNNForecaster(BaseEstimator):
         network: the mean of the two forecasts is already an ensemble, and
         the three networks that 'auto' trains on a short seasonal series
         measured no better in it for twice the time (an explicit
-        ``ensemble_size`` is kept).
+        ``ensemble_size`` is kept). For a panel, ``instance_norm_scale`` and
+        ``instance_norm_center`` left at 'auto' take the panel's rule (see
+        Notes); explicit values are kept.
     random_state : int, RandomState instance or None, default=None
         Passed to each clone of ``regressor`` that has a ``random_state``
         parameter (None keeps the regressor's own).
