@@ -20,8 +20,13 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._compat import HasMethods, Interval, StrOptions
 from ._forecast import recursive_forecast
-from ._plan import SEASONAL_CENTRE_THRESHOLD, SeriesWindows
-from ._predictability import window_seasonality
+from ._plan import (
+    SEASONAL_CENTRE_THRESHOLD,
+    STEADY_TREND_THRESHOLD,
+    STEP_GROWTH_MAX,
+    SeriesWindows,
+)
+from ._predictability import step_changes, window_seasonality
 from ._regressor import RNNRegressor
 from ._window import make_windows
 
@@ -41,6 +46,9 @@ MIN_WINDOW = 10
 # windows add a fit's time for nothing measurable (round 17:
 # benchmarks/results/round17-combination-members.md).
 COMBINATION_RECURSIVE_MEMBERS = 1
+# A panel's windows are divided by one step when at least this share of its
+# series pass the single series' gates for one scale (round 17).
+PANEL_ONE_SCALE_SHARE = 0.5
 
 
 def choose_window_size(window_size, season_length, n_values):
@@ -113,6 +121,27 @@ def stacked_seasonality(series, window):
     windows = SeriesWindows(feature=0, step=window - 1, scale=1.0, offset=0.0,
                             series_starts=starts, horizon=1)
     return window_seasonality(np.asarray(X, dtype=np.float64)[..., None], windows)
+
+
+def one_scale_shares(series, window):
+    """The shares of ``series`` whose one-step windows pass the regressor's
+    gates for one scale (``_plan.choose_instance_norm_scale``): their recent
+    steps at most ``STEP_GROWTH_MAX`` times their early ones (a direct
+    forecast's only gate), and also not a steady trend (trend share below
+    ``STEADY_TREND_THRESHOLD``: a one-step forecast's second gate), each
+    read by ``step_changes`` as for a single series."""
+    growth_ok = both_ok = 0
+    for values in series:
+        X, _ = make_windows(values, window)
+        found = step_changes(np.asarray(X, dtype=np.float64)[..., None], None,
+                             0, latest=np.diff(values[-2:]))
+        if found is None:
+            continue
+        _, trend, growth = found
+        if growth <= STEP_GROWTH_MAX:
+            growth_ok += 1
+            both_ok += trend < STEADY_TREND_THRESHOLD
+    return growth_ok / len(series), both_ok / len(series)
 
 
 class RNNForecaster(BaseEstimator):
@@ -208,8 +237,10 @@ class RNNForecaster(BaseEstimator):
     divided by that one step (``instance_norm_scale='series'`` where it is
     'auto') unless the windows are strongly seasonal within the window
     (then they keep their own spread and the one-step windows are centred on
-    their mean: ``instance_norm_center='mean'`` where it is 'auto'), the
-    rules a single series gets. On the forecast benchmark's five panels
+    their mean: ``instance_norm_center='mean'`` where it is 'auto') or most
+    series fail the single series' other gates (steps that grow more than
+    threefold; one step ahead, a steady trend: :func:`one_scale_shares`),
+    the rules a single series gets. On the forecast benchmark's five panels
     (seeds 0-2) it scored 0.784 with the default mean (0.96 s per series)
     and 0.772 with ``strategy='recursive'`` (one global model; 0.42 s per
     series), against AutoETS's 0.808, AutoARIMA's 0.775, a global
@@ -334,7 +365,8 @@ class RNNForecaster(BaseEstimator):
             # by that one step, unless strongly seasonal within the window;
             # then each keeps its own spread, and the one-step windows are
             # centred on their mean (round 17: the five panels 0.865 ->
-            # 0.772 for one global recursive model).
+            # 0.772 for one global recursive model). Steps that grow (and,
+            # one step ahead, steady trends) keep each window's spread too.
             scales = np.array([usual_step(s) for s in series])
             originals = series
             series = [s / scale for s, scale in zip(series, scales, strict=True)]
@@ -342,7 +374,14 @@ class RNNForecaster(BaseEstimator):
             if score is not None and score < SEASONAL_CENTRE_THRESHOLD:
                 recursive_norm = {"instance_norm_center": "mean"}
             else:
-                recursive_norm = direct_norm = {"instance_norm_scale": "series"}
+                # The single series' gates, series by series; one scale
+                # when most of the panel passes.
+                growth_ok, both_ok = one_scale_shares(series, window)
+                one_scale = {"instance_norm_scale": "series"}
+                if both_ok >= PANEL_ONE_SCALE_SHARE:
+                    recursive_norm = one_scale
+                if growth_ok >= PANEL_ONE_SCALE_SHARE:
+                    direct_norm = one_scale
         data = series if many else series[0]
         recursive = direct = None
         combined = self.strategy == "mean" and horizon > 1

@@ -11,7 +11,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import Ridge
 
 from sklearn_rnn import RNNForecaster, RNNRegressor, make_windows, recursive_forecast
-from sklearn_rnn._forecaster import choose_window_size
+from sklearn_rnn._forecaster import choose_window_size, one_scale_shares, usual_step
 
 SERIES = 10 + np.sin(2 * np.pi * np.arange(80) / 12) + 0.05 * np.arange(80)
 
@@ -289,6 +289,24 @@ def test_a_strongly_seasonal_panel_gets_a_seasonal_series_rule():
                              regressor=small_rnn().set_params(
                                  instance_norm_center="last")).fit(panel)
     assert explicit.recursive_estimator_.instance_norm_center_ == "last"
+
+
+def test_a_panel_whose_steps_grow_keeps_each_windows_spread():
+    """Most series' steps grow more than threefold (the single series'
+    gate): the windows are not divided by one step."""
+    t = np.arange(120)
+    rng = np.random.RandomState(0)
+    panel = [k * np.exp(0.02 * t) * (1 + 0.1 * rng.normal(size=120))
+             for k in (1, 5, 30)]
+    growth_ok, both_ok = one_scale_shares(
+        [s / usual_step(s) for s in panel], 10)
+    assert growth_ok == both_ok == 0
+    forecaster = RNNForecaster(3, window_size=10, regressor=small_rnn(),
+                               random_state=0).fit(panel)
+    for estimator in (forecaster.recursive_estimator_,
+                      forecaster.direct_estimator_):
+        assert estimator.instance_norm_scale == "auto"
+        assert estimator.instance_norm_scale_ == "window"
 
 
 def test_a_panel_is_forecast_at_each_series_scale():
