@@ -239,7 +239,7 @@ class RNNForecaster(BaseEstimator):
     (then they keep their own spread and the one-step windows are centred on
     their mean: ``instance_norm_center='mean'`` where it is 'auto') or most
     series fail the single series' other gates (steps that grow more than
-    threefold; one step ahead, a steady trend: :func:`one_scale_shares`),
+    threefold; one step ahead, a steady trend: ``one_scale_shares``),
     the rules a single series gets. On the forecast benchmark's five panels
     (seeds 0-2) it scored 0.784 with the default mean (0.96 s per series)
     and 0.772 with ``strategy='recursive'`` (one global model; 0.42 s per
