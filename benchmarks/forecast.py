@@ -225,19 +225,14 @@ _panel_forecasters = {}
 def panel_forecaster(panel, seed, overrides, window_seasons):
     """``RNNForecaster`` fitted on the training parts of the panel's series
     at once (one global model per strategy, each series divided by its
-    usual step), with the global model's window and the longest horizon; a
-    single series is run with every single series of the list, as for
-    ``ours_global``. Cached: one fit serves the forecasts of all the
-    series. Returns the forecaster, the fit's seconds and the series'
-    names in the forecaster's row order."""
-    key = (panel.name if len(panel.series) > 1 else None, seed,
-           repr(sorted(overrides.items())), window_seasons)
+    usual step), with the global model's window and the panel's horizon.
+    Panels only: the list's single series have horizons of 6 to 52 steps,
+    which one forecaster cannot hold. Cached: one fit serves the forecasts
+    of all the series. Returns the forecaster, the fit's seconds and the
+    series' names in the forecaster's row order."""
+    key = (panel.name, seed, repr(sorted(overrides.items())), window_seasons)
     if key not in _panel_forecasters:
-        if len(panel.series) > 1:
-            members, window = panel.series, panel.window
-        else:
-            members = [D.load(name).series[0] for name in D.SERIES]
-            window = min([GLOBAL_WINDOW] + [len(s.train) // 3 for s in members])
+        members, window = panel.series, panel.window
         regressor = RNNRegressor(**S.estimator_params(RNNRegressor, overrides,
                                                       seed))
         forecaster = RNNForecaster(max(s.horizon for s in members),
@@ -319,6 +314,8 @@ def run_series(series, panel, group, contenders, args):
           f"{series.window}, season {series.season}")
     rows = []
     for contender in contenders:
+        if contender == "ours_panel" and (panel is None or len(panel.series) < 2):
+            continue  # a panel's contender: no row for a single series
         seeds = args.seeds if contender in SEEDED else [0]
         for seed in seeds:
             window, extra = series.window, {}
@@ -600,7 +597,7 @@ them. {setup}
   the recursive and the direct forecast by default): each series divided
   by its usual step before its windows are stacked, and the windows by that
   one step unless strongly seasonal. Its fit time is the fit's share per
-  series. It has no row for the single series ("-" over all entries).
+  series. It has no row for a single series ("-" over all entries).
 - **MASE**: the forecast's mean absolute error over the in-sample mean
   absolute error of the seasonal naive forecast on the training part (lag 1
   where the training part is not longer than a season or its seasonal

@@ -223,7 +223,10 @@ def test_panel_contender_is_rnnforecaster_on_the_panel():
         assert row["global_series"] == 3
         assert row["fit_s"] == pytest.approx(row["shared_fit_s"] / 3)
     single = F.Series("s", 10 + np.sin(t * np.pi / 2), 4, "quarterly")
-    rows += F.run_series(single, None, "series", ["snaive"], args)
+    single_rows = F.run_series(single, D.Panel("s", [single]), "series",
+                               ["ours_panel", "snaive"], args)
+    assert [r["contender"] for r in single_rows] == ["snaive"]
+    rows += single_rows
     stats = F.summary(rows)[("ours_panel", "c")]
     assert stats["all"] is None and stats["series"] is None
     assert stats["panels"] == pytest.approx(stats["per_panel"]["p"])
