@@ -596,8 +596,10 @@ them. {setup}
   (the global model's window; one global model per strategy, the mean of
   the recursive and the direct forecast by default): each series divided
   by its usual step before its windows are stacked, and the windows by that
-  one step unless strongly seasonal. Its fit time is the fit's share per
-  series. It has no row for a single series ("-" over all entries).
+  one step unless strongly seasonal (then centred on their mean one step
+  ahead) or most of its series fail the single series' growth and trend
+  gates. Its fit time is the fit's share per series. It has no row for a
+  single series ("-" over all entries).
 - **MASE**: the forecast's mean absolute error over the in-sample mean
   absolute error of the seasonal naive forecast on the training part (lag 1
   where the training part is not longer than a season or its seasonal
