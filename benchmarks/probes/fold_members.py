@@ -28,7 +28,6 @@ One JSON row per fit, like ``output_shrinkage.py``'s; ``--summarise`` scores
         --reference benchmarks/results/round16-output-shrinkage-a.jsonl \\
                     benchmarks/results/round16-output-shrinkage-b.jsonl
 """
-import argparse
 import json
 import time
 import zlib
@@ -40,7 +39,7 @@ import torch
 from sklearn.metrics import r2_score
 
 from benchmarks.probes.mean_fallback import print_set_footer
-from benchmarks.probes.noisy_regression import load_set
+from benchmarks.probes.noisy_regression import append_row, load_set, set_probe_parser
 from benchmarks.probes.output_shrinkage import member_predictions
 
 VARIANTS = ("folds", "oob", "oob_sq")
@@ -127,9 +126,7 @@ def run(args):
                    "test_f": model.predict(X_test).tolist()}
             print(json.dumps({k: v for k, v in row.items()
                               if not k.endswith(("_y", "_f"))}), flush=True)
-            if args.out:
-                with open(args.out, "a") as f:
-                    f.write(json.dumps(row) + "\n")
+            append_row(args.out, row)
 
 
 def _rows(paths):
@@ -181,11 +178,7 @@ def summarise(paths, reference_paths):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sets", nargs="+", default=["linear:0:200", "covid"])
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
-    parser.add_argument("--out", help="append the rows to this JSON-lines file")
-    parser.add_argument("--summarise", nargs="+", metavar="FILE")
+    parser = set_probe_parser(__doc__.split("\n\n")[0])
     parser.add_argument("--reference", nargs="*", default=[
         "benchmarks/results/round16-output-shrinkage-a.jsonl",
         "benchmarks/results/round16-output-shrinkage-b.jsonl"])

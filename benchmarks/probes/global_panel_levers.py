@@ -39,6 +39,7 @@ from benchmarks import forecast as F
 from benchmarks import forecast_data as D
 from benchmarks.probes.predictability_gate import load_rows
 from sklearn_rnn import RNNRegressor, make_windows, recursive_forecast
+from sklearn_rnn._forecaster import usual_step
 
 PANELS = ("macrodata", "uschange", "departures", "prisonLF", "prices")
 
@@ -101,8 +102,7 @@ def panel_ratio(panel, seed, lever, snaive, strategy="recursive"):
     scales = [1.0] * len(panel.series)
     params = {}
     if lever == "series-scale":
-        scales = [float(np.mean(np.abs(np.diff(s.train)))) or 1.0
-                  for s in panel.series]
+        scales = [usual_step(s.train) for s in panel.series]
         params = {"instance_norm_scale": "series"}
     trains = [np.log(s.train) if log else s.train / scale
               for s, scale in zip(panel.series, scales, strict=True)]

@@ -17,7 +17,6 @@ the mean on the tail at all).
         --sets linear:0:100 covid --seeds 0 1 2 --out F
     python -m benchmarks.probes.mean_fallback --summarise F
 """
-import argparse
 import json
 import time
 from collections import defaultdict
@@ -26,7 +25,12 @@ import numpy as np
 from scipy import stats
 from sklearn.metrics import r2_score
 
-from benchmarks.probes.noisy_regression import load_set, ridge_on_flat
+from benchmarks.probes.noisy_regression import (
+    append_row,
+    load_set,
+    ridge_on_flat,
+    set_probe_parser,
+)
 
 LEVELS = (0.5, 0.25, 0.1, 0.05)
 
@@ -58,9 +62,7 @@ def run(args):
             for level in LEVELS:
                 row[f"a{level}"] = net if p < level else mean
             print(json.dumps(row), flush=True)
-            if args.out:
-                with open(args.out, "a") as f:
-                    f.write(json.dumps(row) + "\n")
+            append_row(args.out, row)
 
 
 def summarise(paths):
@@ -96,11 +98,7 @@ def print_set_footer(per_key, keys, end=" |"):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sets", nargs="+", default=["linear:0:200", "covid"])
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
-    parser.add_argument("--out", help="append the rows to this JSON-lines file")
-    parser.add_argument("--summarise", nargs="+", metavar="FILE")
+    parser = set_probe_parser(__doc__.split("\n\n")[0])
     args = parser.parse_args(argv)
     if args.summarise:
         summarise(args.summarise)

@@ -91,6 +91,25 @@ def ridge_on_flat(X, y):
         alphas=np.logspace(-3, 3, 13))).fit(X.reshape(len(X), -1), y)
 
 
+def set_probe_parser(description):
+    """The arguments every probe of the noisy regression sets takes:
+    ``--sets``, ``--seeds``, ``--out`` and ``--summarise``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--sets", nargs="+", default=["linear:0:200", "covid"])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument("--out", help="append the rows to this JSON-lines file")
+    parser.add_argument("--summarise", nargs="+", metavar="FILE")
+    return parser
+
+
+def append_row(path, row):
+    """``row`` as one more line of the JSON-lines file ``path`` (none when
+    ``path`` is None)."""
+    if path:
+        with open(path, "a") as f:
+            f.write(json.dumps(row) + "\n")
+
+
 def _value(text):
     try:
         return ast.literal_eval(text)
@@ -120,9 +139,7 @@ def run(args):
             row["ensemble_size"] = int(model.ensemble_size_)
             row["epochs"] = int(model.n_iter_)
             print(json.dumps(row), flush=True)
-            if args.out:
-                with open(args.out, "a") as f:
-                    f.write(json.dumps(row) + "\n")
+            append_row(args.out, row)
 
 
 def summarise(paths):
@@ -155,14 +172,10 @@ def summarise(paths):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sets", nargs="+", default=["linear:0:200", "covid"])
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser = set_probe_parser(__doc__.split("\n\n")[0])
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                         help="an RNNRegressor parameter")
     parser.add_argument("--config", default="defaults")
-    parser.add_argument("--out", help="append the rows to this JSON-lines file")
-    parser.add_argument("--summarise", nargs="+", metavar="FILE")
     args = parser.parse_args(argv)
     if args.summarise:
         summarise(args.summarise)

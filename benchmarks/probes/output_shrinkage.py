@@ -29,7 +29,6 @@ fits:
         --sets linear:0:200 covid --seeds 0 1 2 --out F
     python -m benchmarks.probes.output_shrinkage --summarise F
 """
-import argparse
 import json
 import time
 from collections import defaultdict
@@ -38,7 +37,12 @@ import numpy as np
 from sklearn.metrics import r2_score
 
 from benchmarks.probes.mean_fallback import print_set_footer
-from benchmarks.probes.noisy_regression import load_set, ridge_on_flat
+from benchmarks.probes.noisy_regression import (
+    append_row,
+    load_set,
+    ridge_on_flat,
+    set_probe_parser,
+)
 
 VARIANTS = ("net", "ls", "ls_sq", "gain", "members")
 
@@ -116,9 +120,7 @@ def run(args):
             print(json.dumps({k: v for k, v in row.items()
                               if not k.startswith(("tail", "test", "member"))}),
                   flush=True)
-            if args.out:
-                with open(args.out, "a") as f:
-                    f.write(json.dumps(row) + "\n")
+            append_row(args.out, row)
 
 
 def summarise(paths):
@@ -159,11 +161,7 @@ def summarise(paths):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sets", nargs="+", default=["linear:0:200", "covid"])
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
-    parser.add_argument("--out", help="append the rows to this JSON-lines file")
-    parser.add_argument("--summarise", nargs="+", metavar="FILE")
+    parser = set_probe_parser(__doc__.split("\n\n")[0])
     args = parser.parse_args(argv)
     if args.summarise:
         summarise(args.summarise)

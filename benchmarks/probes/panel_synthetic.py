@@ -25,10 +25,10 @@ import time
 import numpy as np
 
 from benchmarks.forecast import mase
+from benchmarks.probes.forecaster_synthetic import KINDS
 from benchmarks.probes.level_only_synthetic import SEASON, H, W, generate
 from sklearn_rnn import RNNForecaster, RNNRegressor, make_windows, recursive_forecast
 
-KINDS = ("ar1", "drifting walk", "season + noise", "growing season")
 SERIES_PER_PANEL = 6
 
 
