@@ -15,6 +15,7 @@ knows each series' scale, which a global regressor's windows do not say
 import numbers
 
 import numpy as np
+import torch
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_array, check_is_fitted
 
@@ -28,6 +29,7 @@ from ._plan import (
 )
 from ._predictability import step_changes, window_seasonality
 from ._regressor import RNNRegressor
+from ._threads import policy_enabled, run_side_by_side
 from ._window import make_windows
 
 __all__ = ["RNNForecaster", "choose_window_size"]
@@ -144,6 +146,29 @@ def one_scale_shares(series, window):
     return growth_ok / len(series), both_ok / len(series)
 
 
+def fits_side_by_side(regressors):
+    """Whether the two fits of the mean run side by side in two threads:
+    both are :class:`RNNRegressor` (whose training follows the thread
+    policy and can be cancelled), the thread policy is on and the caller's
+    torch setting holds two threads or more."""
+    return (all(isinstance(r, RNNRegressor) for r in regressors)
+            and policy_enabled() and torch.get_num_threads() >= 2)
+
+
+def _fit_both(recursive, recursive_windows, direct, direct_windows):
+    """Fit the recursive and the direct model on their windows: side by
+    side when :func:`fits_side_by_side` allows (the same models as one
+    after the other: each trains on its own generators, at the thread
+    count its work gets; on 2 cores a short series' two fits take about a
+    fifth less time together, round 18), else one after the other."""
+    if fits_side_by_side((recursive, direct)):
+        run_side_by_side(lambda: recursive.fit(*recursive_windows),
+                         lambda: direct.fit(*direct_windows))
+    else:
+        recursive.fit(*recursive_windows)
+        direct.fit(*direct_windows)
+
+
 class RNNForecaster(BaseEstimator):
     """Forecast a series ``horizon`` steps ahead from the series itself.
 
@@ -248,10 +273,15 @@ class RNNForecaster(BaseEstimator):
     per series 0.789 (3.8 s per series).
 
     Each fit starts from clones of ``regressor``; a fit that raises or is
-    interrupted leaves a fitted forecaster as it was. Pickle or joblib
-    stores a fitted forecaster whole; :func:`save_model` stores its fitted
-    :class:`RNNRegressor` estimators (``recursive_estimator_``,
-    ``direct_estimator_``) one by one.
+    interrupted leaves a fitted forecaster as it was. With two torch threads
+    or more (a multi-core machine's default), the mean's two fits run side
+    by side in two threads, with the same forecasts as one after the other
+    (each trains at the thread count its work gets; a Ctrl-C or a failure
+    in either stops both); on 2 cores a short series' fit takes about a
+    fifth less time. :func:`save_model` stores a fitted forecaster whole
+    when its ``regressor`` is None or an :class:`RNNRegressor`, in a file
+    that :func:`load_model` checks as it checks an estimator's; pickle or
+    joblib store any.
 
     Examples
     --------
@@ -386,11 +416,17 @@ class RNNForecaster(BaseEstimator):
         recursive = direct = None
         combined = self.strategy == "mean" and horizon > 1
         if self.strategy != "direct" or horizon == 1:
-            recursive = self._new_regressor(combined, recursive_norm).fit(
-                *make_windows(data, window))
+            recursive = self._new_regressor(combined, recursive_norm)
+            recursive_windows = make_windows(data, window)
         if self.strategy != "recursive" and horizon > 1:
-            direct = self._new_regressor(panel_norm=direct_norm).fit(
-                *make_windows(data, window, horizon=horizon))
+            direct = self._new_regressor(panel_norm=direct_norm)
+            direct_windows = make_windows(data, window, horizon=horizon)
+        if recursive is not None and direct is not None:
+            _fit_both(recursive, recursive_windows, direct, direct_windows)
+        elif recursive is not None:
+            recursive.fit(*recursive_windows)
+        else:
+            direct.fit(*direct_windows)
         # Set only once every fit has succeeded: a failed or interrupted
         # fit leaves the forecaster as it was.
         self.window_size_ = window

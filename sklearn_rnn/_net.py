@@ -43,7 +43,7 @@ from ._compat import (
 )
 from ._module import NetworkEnsemble, _step_mask
 from ._sequences import dense_span
-from ._threads import limit_threads
+from ._threads import check_cancelled, limit_threads
 
 __all__ = ["SequenceDataset", "BatchSlicer", "TailSplit", "SequenceNet"]
 
@@ -369,6 +369,9 @@ class SequenceNet(NeuralNet):
         with limit_threads(self.module_, max(1, batch_size), n_steps) as lanes:
             self._member_lanes = _member_lanes(self.module_, lanes, training)
             for batch in iterator:
+                # A fit run beside another (RNNForecaster) stops here when
+                # the other fails or the caller is interrupted.
+                check_cancelled()
                 for hook in begin_hooks:
                     hook(self, batch=batch, training=training)
                 step = step_fn(batch, **fit_params)

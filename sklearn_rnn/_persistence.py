@@ -231,8 +231,10 @@ def save_model(estimator, path):
 
     Parameters
     ----------
-    estimator : RNNRegressor, RNNClassifier or RNNSeq2Seq
-        A fitted estimator. Every parameter must be plain data: a
+    estimator : RNNRegressor, RNNClassifier, RNNSeq2Seq or RNNForecaster
+        A fitted estimator (a forecaster whose ``regressor`` is None or an
+        :class:`RNNRegressor`: its fitted regressors are stored with it).
+        Every parameter must be plain data: a
         ``callbacks`` list or a ``random_state`` ``RandomState`` instance
         cannot be stored safely (set them to ``None`` with ``set_params``
         first; they only matter while fitting); an ``optimizer`` class is
@@ -266,14 +268,31 @@ def save_model(estimator, path):
     >>> bool(np.array_equal(load_model(buffer).predict(X), reg.predict(X)))
     True
     """
+    from ._forecaster import RNNForecaster
+    from ._forecaster_files import forecaster_payload
+
+    if type(estimator) is RNNForecaster:
+        payload = forecaster_payload(estimator)
+    else:
+        payload = model_payload(estimator)
+    if hasattr(path, "write"):
+        _write_zip(path, payload)
+        return path
+    _write_file_atomically(os.fspath(path), payload)
+    return path
+
+
+def model_payload(estimator):
+    """The members of ``estimator``'s model file: ``{name: bytes}``."""
     from safetensors.torch import save as save_tensors
 
     classes = _estimator_classes()
     name = type(estimator).__name__
     if classes.get(name) is not type(estimator):
         raise TypeError(
-            f"save_model supports {sorted(classes)}, not {type(estimator)!r}; "
-            "use joblib.dump for other objects (and load only trusted pickles)."
+            f"save_model supports {sorted(classes)} and RNNForecaster, not "
+            f"{type(estimator)!r}; use joblib.dump for other objects (and "
+            "load only trusted pickles)."
         )
     check_is_fitted(estimator, "net_")
     state = estimator._get_fitted_state()
@@ -354,11 +373,7 @@ def save_model(estimator, path):
         _HISTORY: _dumps(history, indent=None),
     }
     _check_saved_sizes(payload)
-    if hasattr(path, "write"):
-        _write_zip(path, payload)
-        return path
-    _write_file_atomically(os.fspath(path), payload)
-    return path
+    return payload
 
 
 def _check_saved_sizes(payload):
@@ -463,7 +478,7 @@ def load_model(path, *, device=None):
 
     Returns
     -------
-    estimator : RNNRegressor or RNNClassifier
+    estimator : RNNRegressor, RNNClassifier, RNNSeq2Seq or RNNForecaster
         The fitted estimator, predicting as the saved one did. Training can
         continue with ``warm_start=True`` or ``partial_fit`` (the optimiser
         state is restored too).
@@ -487,20 +502,16 @@ def load_model(path, *, device=None):
     >>> loaded.classes_.tolist(), loaded.device_
     (['neg', 'pos'], 'cpu')
     """
+    from ._forecaster_files import FORECASTER_MEMBER, load_forecaster
+
     try:
         _check_directory(path)
         with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            if FORECASTER_MEMBER in names:
+                return load_forecaster(archive, device)
             _check_members(archive)
-            metadata = _parse_metadata(
-                _read_member(archive, _METADATA, MAX_METADATA_BYTES))
-            budget = _Budget(MAX_ARRAY_BYTES)
-            estimator = _new_estimator(metadata, budget)
-            layout = _tensor_layout(estimator, metadata, budget)
-            n_iter = estimator.n_iter_
-            history_bytes = _read_member(archive, _HISTORY, min(
-                MAX_HISTORY_BYTES, 2**16 + n_iter * HISTORY_BYTES_PER_EPOCH))
-            weight_bytes = _read_weights(archive, layout)
-            history = _parse_history(history_bytes, estimator, budget)
+            parts = read_model_members(archive)
     except InvalidModel as exc:
         raise ValueError(
             f"{_describe(path)} is not a valid sklearn-rnn model file: {exc}"
@@ -520,11 +531,51 @@ def load_model(path, *, device=None):
             f"unexpected content ({type(exc).__name__}: {exc})"
         ) from exc
     try:
-        return _restore(estimator, layout, weight_bytes, history, device)
+        return restore_model(parts, device)
     except InvalidModel as exc:
         raise ValueError(
             f"{_describe(path)} is not a valid sklearn-rnn model file: {exc}"
         ) from None
+
+
+class PrefixedMembers:
+    """The members of ``archive`` whose names start with ``prefix``, read
+    by their names without it (a forecaster's file holds a model file's
+    three members under ``recursive/`` and ``direct/``)."""
+
+    def __init__(self, archive, prefix):
+        self.archive = archive
+        self.prefix = prefix
+
+    def getinfo(self, name):
+        return self.archive.getinfo(self.prefix + name)
+
+    def open(self, name):
+        return self.archive.open(self.prefix + name)
+
+
+def read_model_members(archive):
+    """A model file's members (of ``archive``: a ``ZipFile`` or a
+    :class:`PrefixedMembers` view), each checked before it is read:
+    ``(estimator, layout, weight_bytes, history)`` for
+    :func:`restore_model`. Raises :class:`InvalidModel`."""
+    metadata = _parse_metadata(
+        _read_member(archive, _METADATA, MAX_METADATA_BYTES))
+    budget = _Budget(MAX_ARRAY_BYTES)
+    estimator = _new_estimator(metadata, budget)
+    layout = _tensor_layout(estimator, metadata, budget)
+    n_iter = estimator.n_iter_
+    history_bytes = _read_member(archive, _HISTORY, min(
+        MAX_HISTORY_BYTES, 2**16 + n_iter * HISTORY_BYTES_PER_EPOCH))
+    weight_bytes = _read_weights(archive, layout)
+    history = _parse_history(history_bytes, estimator, budget)
+    return estimator, layout, weight_bytes, history
+
+
+def restore_model(parts, device):
+    """The fitted estimator from :func:`read_model_members`'s parts."""
+    estimator, layout, weight_bytes, history = parts
+    return _restore(estimator, layout, weight_bytes, history, device)
 
 
 def _describe(path):
@@ -587,18 +638,18 @@ def _check_directory(path):
             f"bytes; save_model writes {len(_MEMBERS)}")
 
 
-def _check_members(archive):
-    """The archive holds exactly the members save_model writes, once each,
-    unencrypted, stored or deflated."""
+def _check_members(archive, allowed=_MEMBERS, required=_MEMBERS):
+    """The archive holds the members save_model writes (``required``, and
+    none but ``allowed``), once each, unencrypted, stored or deflated."""
     infos = archive.infolist()
     names = [info.filename for info in infos]
     if len(names) != len(set(names)):
         twice = sorted({n for n in names if names.count(n) > 1})
         raise InvalidModel(f"the archive holds {twice} more than once")
-    unknown = sorted(set(names) - set(_MEMBERS))
+    unknown = sorted(set(names) - set(allowed))
     if unknown:
         raise InvalidModel(f"the archive holds unexpected entries {unknown[:5]}")
-    missing = sorted(set(_MEMBERS) - set(names))
+    missing = sorted(set(required) - set(names))
     if missing:
         raise InvalidModel(f"entries {missing} are missing")
     for info in infos:
@@ -680,6 +731,28 @@ def _new_estimator(metadata, budget):
         _upgrade_version_4(cls, params, fitted)
     if metadata["format_version"] <= 5:
         _upgrade_version_5(cls, params, fitted)
+    estimator = estimator_from_params(cls, params)
+    check_fitted_attributes(cls._fitted_attributes, fitted)
+    check_consistency(estimator, fitted)
+    for key, value in fitted.items():
+        setattr(estimator, key, value)
+    try:
+        architecture = estimator._architecture()
+    except (TypeError, ValueError, KeyError) as exc:
+        raise InvalidModel(f"the fitted attributes do not fit ({exc})") from None
+    if fitted["_architecture_"] != architecture:
+        differs = sorted(k for k in set(architecture) | set(fitted["_architecture_"])
+                         if fitted["_architecture_"].get(k) != architecture.get(k))
+        raise InvalidModel(
+            f"the stored architecture differs from what the parameters and "
+            f"fitted attributes build in {differs[:5]}")
+    return estimator
+
+
+def estimator_from_params(cls, params):
+    """An unfitted ``cls(**params)`` from a file's decoded ``params``, each
+    checked (names, types, ranges, caps) before anything is built. Raises
+    :class:`InvalidModel`."""
     names = set(cls().get_params(deep=False))
     if set(params) != names:
         unknown, missing = sorted(set(params) - names), sorted(names - set(params))
@@ -700,20 +773,6 @@ def _new_estimator(metadata, budget):
     except (TypeError, ValueError) as exc:
         raise InvalidModel(f"invalid parameters ({exc})") from None
     check_parameters(estimator)
-    check_fitted_attributes(cls._fitted_attributes, fitted)
-    check_consistency(estimator, fitted)
-    for key, value in fitted.items():
-        setattr(estimator, key, value)
-    try:
-        architecture = estimator._architecture()
-    except (TypeError, ValueError, KeyError) as exc:
-        raise InvalidModel(f"the fitted attributes do not fit ({exc})") from None
-    if fitted["_architecture_"] != architecture:
-        differs = sorted(k for k in set(architecture) | set(fitted["_architecture_"])
-                         if fitted["_architecture_"].get(k) != architecture.get(k))
-        raise InvalidModel(
-            f"the stored architecture differs from what the parameters and "
-            f"fitted attributes build in {differs[:5]}")
     return estimator
 
 

@@ -25,6 +25,11 @@ The policy, applied for the duration of a training or validation epoch:
 
 Set the environment variable ``SKLEARN_RNN_THREADS=off`` to leave torch's
 setting alone.
+
+Two independent fits of one call (``RNNForecaster``'s recursive and direct
+models) may run side by side in two threads of the caller's setting
+(:func:`run_side_by_side`); each is cancelled at its next batch when the
+other fails or the caller is interrupted (:func:`cancel_when`).
 """
 
 import os
@@ -38,7 +43,8 @@ from ._module import NetworkEnsemble
 
 __all__ = ["STEP_WORK_PER_THREAD", "CONV_WORK_FOR_ALL_THREADS",
            "recurrent_step_work", "convolution_work", "training_threads",
-           "limit_threads"]
+           "limit_threads", "FitCancelled", "cancel_when", "check_cancelled",
+           "run_side_by_side"]
 
 # Multiply-adds of one recurrent step per thread, measured on 2 idle cores
 # (torch 2.13, OpenMP): RNN-64 x batch 32 or 64 (0.13 M, 0.26 M) trains up
@@ -59,6 +65,7 @@ _GATES = {nn.RNN: 1, nn.GRU: 3, nn.LSTM: 4}
 
 _lock = threading.Lock()
 _active = 0  # trainings running now in this process (any thread)
+_cancel = threading.local()  # the event that cancels this thread's trainings
 
 
 def recurrent_step_work(module, batch_size):
@@ -222,3 +229,101 @@ def limit_threads(module, batch_size, n_steps=None):
             _active -= 1
         if torch.get_num_threads() != before:
             torch.set_num_threads(before)
+
+
+class FitCancelled(Exception):
+    """A training stopped at a batch because the fits it ran beside were
+    cancelled (:func:`cancel_when`): another of them failed, or the caller
+    was interrupted."""
+
+
+@contextmanager
+def cancel_when(event):
+    """Trainings that this thread runs inside the block stop at their next
+    batch once ``event`` is set, raising :class:`FitCancelled`
+    (:func:`check_cancelled`, called by the training loop per batch).
+
+    Examples
+    --------
+    >>> import threading
+    >>> event = threading.Event()
+    >>> with cancel_when(event):
+    ...     check_cancelled()  # not set: nothing happens
+    ...     event.set()
+    ...     check_cancelled()
+    Traceback (most recent call last):
+    ...
+    sklearn_rnn._threads.FitCancelled: ...
+    """
+    previous = getattr(_cancel, "event", None)
+    _cancel.event = event
+    try:
+        yield
+    finally:
+        _cancel.event = previous
+
+
+def check_cancelled():
+    """Raise :class:`FitCancelled` when this thread's trainings were
+    cancelled (see :func:`cancel_when`)."""
+    event = getattr(_cancel, "event", None)
+    if event is not None and event.is_set():
+        raise FitCancelled(
+            "Training cancelled: a fit it ran beside failed or was "
+            "interrupted.")
+
+
+def run_side_by_side(first, second):
+    """Call ``first`` in this thread and ``second`` in a new one, at once;
+    return both results.
+
+    The new thread starts from this thread's torch setting, and the two
+    trainings share it as any concurrent fits do (:func:`limit_threads`).
+    When either call raises (a Ctrl-C arrives in this thread), the other is
+    cancelled at its next batch and waited for, and the exception is raised
+    here: the first one raised, not the other's :class:`FitCancelled`.
+
+    Parameters
+    ----------
+    first, second : callable
+        Called without arguments.
+
+    Returns
+    -------
+    tuple
+        ``(first(), second())``.
+
+    Examples
+    --------
+    >>> run_side_by_side(lambda: 1, lambda: 2)
+    (1, 2)
+    """
+    event = threading.Event()
+    threads = torch.get_num_threads()
+    outcome = {}
+
+    def work():
+        try:
+            if torch.get_num_threads() != threads:
+                torch.set_num_threads(threads)
+            with cancel_when(event):
+                outcome["result"] = second()
+        except BaseException as exc:  # re-raised in the caller's thread
+            outcome["error"] = exc
+            event.set()
+
+    worker = threading.Thread(target=work, name="sklearn-rnn-fit", daemon=True)
+    worker.start()
+    try:
+        with cancel_when(event):
+            result = first()
+        worker.join()
+    except BaseException as exc:
+        event.set()
+        worker.join()
+        if isinstance(exc, FitCancelled) and "error" in outcome:
+            raise outcome["error"] from None
+        raise
+    if "error" in outcome:
+        raise outcome["error"]
+    return result, outcome["result"]

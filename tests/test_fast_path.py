@@ -17,8 +17,12 @@ from sklearn_rnn import RNNClassifier, RNNRegressor
 from sklearn_rnn._net import BatchSlicer, SequenceDataset, SequenceNet
 from sklearn_rnn._threads import (
     STEP_WORK_PER_THREAD,
+    FitCancelled,
+    cancel_when,
+    check_cancelled,
     limit_threads,
     recurrent_step_work,
+    run_side_by_side,
     training_threads,
 )
 
@@ -271,6 +275,70 @@ def test_trainings_running_at_once_in_threads_share_the_threads(torch_threads):
         thread.join(timeout=30)
     assert seen == {"alone": 2, "inside": 1, "after": 2}
     assert torch.get_num_threads() == 2
+
+
+def _until_cancelled(ended):
+    """A stand-in for a training: checks for cancellation until cancelled
+    (a bound keeps a broken cancellation from hanging the suite)."""
+    def run():
+        try:
+            for _ in range(100_000):
+                check_cancelled()
+                threading.Event().wait(0.001)
+        except FitCancelled:
+            ended.set()
+            raise
+        return "not cancelled"
+    return run
+
+
+def _fail(error):
+    def run():
+        raise error
+    return run
+
+
+def test_run_side_by_side_returns_both_results_in_order_and_runs_the_second_beside():
+    names = []
+    def call(value):
+        def run():
+            names.append(threading.current_thread().name)
+            return value
+        return run
+
+    assert run_side_by_side(call(1), call(2)) == (1, 2)
+    assert sorted(names) == sorted([threading.current_thread().name,
+                                    "sklearn-rnn-fit"])
+
+
+def test_a_failure_beside_cancels_the_other_and_is_what_is_raised():
+    ended = threading.Event()
+    with pytest.raises(ValueError, match="bad"):
+        run_side_by_side(_until_cancelled(ended), _fail(ValueError("bad")))
+    assert ended.is_set()
+    ended.clear()
+    with pytest.raises(ValueError, match="bad"):
+        run_side_by_side(_fail(ValueError("bad")), _until_cancelled(ended))
+    assert ended.is_set()  # cancelled and waited for before raising
+
+
+def test_ctrl_c_in_the_callers_thread_cancels_the_fit_beside():
+    ended = threading.Event()
+    with pytest.raises(KeyboardInterrupt):
+        run_side_by_side(_fail(KeyboardInterrupt()), _until_cancelled(ended))
+    assert ended.is_set()
+
+
+def test_cancel_when_stops_a_training_at_its_next_batch(data):
+    X, y = data
+    event = threading.Event()
+    event.set()
+    reg = RNNRegressor(**FAST)
+    with cancel_when(event), pytest.raises(FitCancelled):
+        reg.fit(X, y)
+    assert not hasattr(reg, "net_")  # as a failed fit leaves it
+    check_cancelled()  # outside the block: no longer cancelled
+    reg.fit(X, y)
 
 
 # ------------------------------------------ the run_single_epoch override

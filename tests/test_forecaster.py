@@ -2,6 +2,7 @@
 windows, the regressors and recursive_forecast by hand."""
 
 import pickle
+import threading
 
 import numpy as np
 import pandas as pd
@@ -9,6 +10,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import Ridge
+from skorch.callbacks import Callback
 
 from sklearn_rnn import RNNForecaster, RNNRegressor, make_windows, recursive_forecast
 from sklearn_rnn._forecaster import choose_window_size, one_scale_shares, usual_step
@@ -212,19 +214,15 @@ def test_predict_needs_a_fit_and_a_step_count():
             forecaster.predict(bad)
 
 
-def test_save_model_names_what_to_store_instead(tmp_path):
+def test_save_model_stores_the_forecaster_whole(tmp_path):
+    # tests/test_forecaster_files.py checks the file; here: it is whole.
     from sklearn_rnn import load_model, save_model
 
     forecaster = RNNForecaster(3, window_size=10, regressor=small_rnn(),
                                random_state=0).fit(SERIES)
-    with pytest.raises(TypeError, match="save_model supports"):
-        save_model(forecaster, tmp_path / "f.zip")
-    # Its fitted regressors are ordinary estimators: stored one by one.
-    save_model(forecaster.direct_estimator_, tmp_path / "direct.zip")
-    direct = load_model(tmp_path / "direct.zip")
-    np.testing.assert_array_equal(
-        direct.predict(SERIES[-10:][None, :]),
-        forecaster.direct_estimator_.predict(SERIES[-10:][None, :]))
+    loaded = load_model(save_model(forecaster, tmp_path / "f.zip"))
+    np.testing.assert_array_equal(loaded.predict(5), forecaster.predict(5))
+    assert loaded.direct_estimator_.n_iter_ == forecaster.direct_estimator_.n_iter_
 
 
 def test_predict_defaults_to_the_horizon_fitted_for():
@@ -333,3 +331,62 @@ def test_a_panel_window_comes_from_its_shortest_series():
     forecaster = RNNForecaster(2, season_length=12, regressor=Ridge()).fit(
         [NOISY[0], NOISY[1][:45]])
     assert forecaster.window_size_ == 15  # a third of 45 values
+
+
+def test_the_means_two_fits_run_side_by_side_with_the_same_forecasts(
+        torch_threads, monkeypatch):
+    # On two threads or more, the recursive and the direct model train at
+    # once in two threads; each trains at the thread count its work gets,
+    # so the forecasts equal those of one fit after the other.
+    import sklearn_rnn._forecaster as forecaster_module
+
+    calls = []
+    original = forecaster_module.run_side_by_side
+
+    def recording(first, second):
+        calls.append(1)
+        return original(first, second)
+
+    monkeypatch.setattr(forecaster_module, "run_side_by_side", recording)
+    forecaster = RNNForecaster(4, window_size=10, regressor=small_rnn(),
+                               random_state=0)
+    torch_threads(1)
+    one_after_the_other = forecaster.fit(SERIES).predict()
+    assert calls == []
+    torch_threads(2)
+    side_by_side = clone(forecaster).fit(SERIES).predict()
+    assert calls == [1]
+    np.testing.assert_array_equal(side_by_side, one_after_the_other)
+    # Other regressors, or the policy switched off: one after the other.
+    clone(forecaster).set_params(regressor=Ridge()).fit(SERIES)
+    monkeypatch.setenv("SKLEARN_RNN_THREADS", "off")
+    clone(forecaster).fit(SERIES)
+    assert calls == [1]
+
+
+class _CtrlCInDirectFit(Callback):
+    """A Ctrl-C inside torch's forward pass of the direct model (2-D
+    targets) at its first epoch; the recursive model trains on."""
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        if net.module_ is not None and X.y.ndim == 2 and X.y.shape[1] > 1:
+            net.module_.register_forward_pre_hook(_interrupt)
+
+
+def _interrupt(module, inputs):
+    raise KeyboardInterrupt
+
+
+def test_ctrl_c_in_one_of_the_side_by_side_fits_stops_both(torch_threads):
+    torch_threads(2)
+    regressor = RNNRegressor(hidden_size=4, max_iter=50,
+                             callbacks=[_CtrlCInDirectFit()])
+    forecaster = RNNForecaster(3, window_size=10, regressor=Ridge(),
+                               random_state=0).fit(SERIES)
+    before = forecaster.predict()
+    forecaster.set_params(regressor=regressor)
+    with pytest.raises(KeyboardInterrupt):
+        forecaster.fit(SERIES)
+    # Left as it was; and no fit still running beside (it was waited for).
+    np.testing.assert_array_equal(forecaster.predict(), before)
+    assert not any(t.name == "sklearn-rnn-fit" for t in threading.enumerate())
