@@ -447,7 +447,13 @@ naive forecast, the forecasting round's zero output layer) and
 ACSF1, rerun in one run beside MiniRocket and 1-NN so that the fit times
 compare side by side; one thread each, as every run here: with two
 threads, ArrowHead 29.6 s against MiniRocket's 2.0 s,
-benchmarks/results/round13-classifier-speed.md). The user guide's page
+benchmarks/results/round13-classifier-speed.md) and `round-18-fused-gru`
+(the same defaults, the GRU's training recurrence now one compiled loop:
+the same equations, results equal to float rounding, so each seed's
+trajectory differs a little; rerun in one run beside MiniRocket and 1-NN,
+ArrowHead also on seeds 3-5 and digits, Covid3Month and the sine beside:
+ItalyPowerDemand 10.5 -> 3.9 s, ArrowHead 44.7 -> 22 s, ACSF1 48.6 -> 44 s,
+benchmarks/results/round18-fused-gru.md). The user guide's page
 "Getting a good model" reads these tables.
 
 ## What runs

@@ -7,6 +7,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from ._fused_gru import run_recurrent
 from ._tokens import PADDING_ID, UNKNOWN_ID
 
 __all__ = ["RecurrentNetwork", "NetworkEnsemble", "networks", "CELLS", "POOLINGS"]
@@ -343,7 +344,9 @@ class RecurrentNetwork(nn.Module):
         if packed:
             X = pack_padded_sequence(X, lengths, batch_first=True,
                                      enforce_sorted=False)
-        output, state = self.rnn(X)
+        # Training a GRU on the CPU: its recurrence compiled whole (the same
+        # equations; see _fused_gru).
+        output, state = run_recurrent(self.rnn, X)
         if packed and (self.return_sequences or self.pooling != "last"):
             output, _ = pad_packed_sequence(output, batch_first=True,
                                             total_length=max_len)

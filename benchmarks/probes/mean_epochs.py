@@ -9,8 +9,10 @@ and kind. ``--epochs`` are the regressor's ``max_iter`` values compared
 (MASE over the seasonal naive forecast's, geometric mean per kind and
 over all; mean fit time)::
 
-    OMP_NUM_THREADS=1 python -m benchmarks.probes.mean_epochs --set long --seeds 0 1 2 3 4
-    OMP_NUM_THREADS=1 python -m benchmarks.probes.mean_epochs --set short --seeds 0 1 2 3 4
+    OMP_NUM_THREADS=1 python -m benchmarks.probes.mean_epochs --set long \
+        --seeds 0 1 2 3 4
+    OMP_NUM_THREADS=1 python -m benchmarks.probes.mean_epochs --set short \
+        --seeds 0 1 2 3 4
 """
 
 import argparse

@@ -1,0 +1,201 @@
+"""A GRU layer's training pass compiled whole (numba), for the CPU.
+
+torch runs a GRU on the CPU as a loop of small operations per time step,
+forward and backward (its fused LSTM kernel has no GRU mode): for the small
+networks this package trains, the per-operation cost, not the arithmetic,
+is most of a training step (benchmarks/results/round16-forecast-time.md,
+round13-classifier-speed.md). Here the recurrence of one layer and one
+direction is one compiled loop forward and one backward (numba, without
+Python's lock), and everything else stays torch's: the input projections of
+all steps are one matrix product before the loop, the weight gradients one
+product each after it, and torch's autograd joins them. The same equations
+as ``nn.GRU`` (its weights, its gate order r, z, n); results agree to float
+rounding (tests/test_fused_gru.py).
+
+Used while training (gradients on) when every condition holds: a
+``nn.GRU`` on the CPU in float32, batch first, with biases, a padded (not
+packed) batch, no dropout between layers, a step's hidden product of at
+most ``FUSED_GRU_MAX_STEP_WORK`` multiply-adds, numba installed, and
+``SKLEARN_RNN_FUSED_GRU`` not set to ``off``. Predictions always run
+``nn.GRU`` itself (and so does the ONNX export).
+"""
+
+import importlib.util
+import os
+import threading
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = ["FUSED_GRU_MAX_STEP_WORK", "fused_gru_available", "use_fused_gru",
+           "run_recurrent"]
+
+# Multiply-adds of one step's hidden product (batch x 3 x hidden**2) up to
+# which the compiled loop runs. Measured forward + backward on one thread
+# (torch 2.13, numba 0.68, scipy's OpenBLAS; round 18,
+# benchmarks/results/round18-fused-gru.md): batch 8 x GRU-64 (98 K) 0.28x
+# nn.GRU's time, 32 x 64 (393 K) 0.61x, 64 x 64 (786 K) 0.81x, 32 x 128
+# (1.6 M) 1.20x (there OpenBLAS also starts a second thread for the
+# product). Where the arithmetic dominates,
+# torch's loop is as good: only the small steps, which the thread policy
+# gives one thread (STEP_WORK_PER_THREAD), go through the compiled loop.
+FUSED_GRU_MAX_STEP_WORK = 500_000
+
+_kernels = None
+_kernels_lock = threading.Lock()
+
+
+def fused_gru_available():
+    """Whether the compiled GRU can be used: numba is installed and
+    ``SKLEARN_RNN_FUSED_GRU`` is not ``off`` (or 0, false, no)."""
+    value = os.environ.get("SKLEARN_RNN_FUSED_GRU", "").strip().lower()
+    return (value not in {"off", "0", "false", "no"}
+            and importlib.util.find_spec("numba") is not None)
+
+
+def _compiled_kernels():
+    """The forward and backward loops, compiled on first use (numba is
+    imported only then; compiled once per machine: numba's cache, else a
+    few seconds in the first training of a process)."""
+    global _kernels
+    with _kernels_lock:
+        if _kernels is None:
+            import numba
+
+            jit = numba.njit(cache=True, nogil=True)
+            _kernels = (jit(_forward), jit(_backward))
+        return _kernels
+
+
+def use_fused_gru(rnn, X):
+    """Whether ``run_recurrent`` takes the compiled path for ``rnn`` on
+    the padded batch ``X``."""
+    if type(rnn) is not nn.GRU or not torch.is_grad_enabled():
+        return False
+    if not (rnn.batch_first and rnn.bias):
+        return False
+    if rnn.num_layers > 1 and rnn.dropout > 0 and rnn.training:
+        return False  # nn.GRU's dropout between layers: its own draws
+    weight = rnn.weight_hh_l0
+    if weight.device.type != "cpu" or weight.dtype != torch.float32:
+        return False
+    if not (isinstance(X, torch.Tensor) and X.dim() == 3
+            and X.device.type == "cpu" and X.dtype == torch.float32):
+        return False
+    work = X.shape[0] * 3 * rnn.hidden_size ** 2
+    return work <= FUSED_GRU_MAX_STEP_WORK and fused_gru_available()
+
+
+def run_recurrent(rnn, X):
+    """``rnn(X)``, through the compiled GRU where :func:`use_fused_gru`
+    allows: ``(output, h_n)`` as ``nn.GRU`` returns them."""
+    if not use_fused_gru(rnn, X):
+        return rnn(X)
+    directions = 2 if rnn.bidirectional else 1
+    finals = []
+    layer_input = X
+    for layer in range(rnn.num_layers):
+        outputs = []
+        for direction in range(directions):
+            suffix = f"_l{layer}" + ("_reverse" if direction else "")
+            weights = [getattr(rnn, name + suffix) for name in
+                       ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+            steps = layer_input.flip(1) if direction else layer_input
+            output = _GRULayer.apply(steps, *weights)
+            finals.append(output[:, -1])
+            outputs.append(output.flip(1) if direction else output)
+        layer_input = torch.cat(outputs, dim=2) if directions == 2 else outputs[0]
+    return layer_input, torch.stack(finals)
+
+
+def _forward(gi, w_hh_t, b_hh):
+    """The recurrence from a zero state: ``gi`` (B, T, 3H) the input
+    projections (with their bias); returns the states (T + 1, B, H) and the
+    gates r, z, n and the hidden part of n's input, each (T, B, H)."""
+    B, T, H3 = gi.shape
+    H = H3 // 3
+    states = np.zeros((T + 1, B, H), dtype=gi.dtype)
+    r_all = np.empty((T, B, H), dtype=gi.dtype)
+    z_all = np.empty((T, B, H), dtype=gi.dtype)
+    n_all = np.empty((T, B, H), dtype=gi.dtype)
+    hn_all = np.empty((T, B, H), dtype=gi.dtype)
+    for t in range(T):
+        gh = np.dot(states[t], w_hh_t)
+        for b in range(B):
+            for j in range(H):
+                r = 1.0 / (1.0 + np.exp(-(gi[b, t, j] + gh[b, j] + b_hh[j])))
+                z = 1.0 / (1.0 + np.exp(
+                    -(gi[b, t, H + j] + gh[b, H + j] + b_hh[H + j])))
+                hn = gh[b, 2 * H + j] + b_hh[2 * H + j]
+                n = np.tanh(gi[b, t, 2 * H + j] + r * hn)
+                r_all[t, b, j] = r
+                z_all[t, b, j] = z
+                n_all[t, b, j] = n
+                hn_all[t, b, j] = hn
+                states[t + 1, b, j] = n + z * (states[t, b, j] - n)
+    return states, r_all, z_all, n_all, hn_all
+
+
+def _backward(d_out, states, r_all, z_all, n_all, hn_all, w_hh):
+    """Gradients of the recurrence given those of its outputs ``d_out``
+    (B, T, H): of the input projections (B, T, 3H) and of the hidden
+    projections (T, B, 3H), from which the caller forms the weights'."""
+    T, B, H = r_all.shape
+    d_gi = np.empty((B, T, 3 * H), dtype=d_out.dtype)
+    d_gh = np.empty((T, B, 3 * H), dtype=d_out.dtype)
+    dh = np.zeros((B, H), dtype=d_out.dtype)
+    for t in range(T - 1, -1, -1):
+        for b in range(B):
+            for j in range(H):
+                d = dh[b, j] + d_out[b, t, j]
+                r = r_all[t, b, j]
+                z = z_all[t, b, j]
+                n = n_all[t, b, j]
+                dn = d * (1 - z) * (1 - n * n)
+                dz = d * (states[t, b, j] - n) * z * (1 - z)
+                dr = dn * hn_all[t, b, j] * r * (1 - r)
+                d_gi[b, t, j] = dr
+                d_gi[b, t, H + j] = dz
+                d_gi[b, t, 2 * H + j] = dn
+                d_gh[t, b, j] = dr
+                d_gh[t, b, H + j] = dz
+                d_gh[t, b, 2 * H + j] = dn * r
+                dh[b, j] = d * z
+        dh += np.dot(d_gh[t], w_hh)
+    return d_gi, d_gh
+
+
+class _GRULayer(torch.autograd.Function):
+    """One layer and direction of a GRU from a zero state: the outputs of
+    every step, (B, T, H)."""
+
+    @staticmethod
+    def forward(ctx, X, w_ih, w_hh, b_ih, b_hh):
+        B, T, _ = X.shape
+        gi = torch.addmm(b_ih, X.reshape(B * T, -1), w_ih.t()).view(B, T, -1)
+        forward, _ = _compiled_kernels()
+        states, r_all, z_all, n_all, hn_all = forward(
+            gi.detach().numpy(),
+            np.ascontiguousarray(w_hh.detach().numpy().T),
+            b_hh.detach().numpy())
+        ctx.save_for_backward(X, w_ih, w_hh)
+        ctx.gates = (states, r_all, z_all, n_all, hn_all)
+        return torch.from_numpy(states[1:]).transpose(0, 1)
+
+    @staticmethod
+    def backward(ctx, d_out):
+        X, w_ih, w_hh = ctx.saved_tensors
+        states, r_all, z_all, n_all, hn_all = ctx.gates
+        ctx.gates = None
+        _, backward = _compiled_kernels()
+        d_gi, d_gh = backward(np.ascontiguousarray(d_out.numpy()), states,
+                               r_all, z_all, n_all, hn_all,
+                               w_hh.detach().numpy())
+        B, T, H3 = d_gi.shape
+        d_gi = torch.from_numpy(d_gi).view(B * T, H3)
+        d_gh = torch.from_numpy(d_gh).view(T * B, H3)
+        previous = torch.from_numpy(states[:-1]).reshape(T * B, H3 // 3)
+        d_X = (d_gi @ w_ih).view(X.shape) if ctx.needs_input_grad[0] else None
+        return (d_X, d_gi.t() @ X.reshape(B * T, -1), d_gh.t() @ previous,
+                d_gi.sum(0), d_gh.sum(0))

@@ -1,0 +1,99 @@
+"""The compiled GRU (sklearn_rnn/_fused_gru.py): the same outputs and
+gradients as nn.GRU, used only where its conditions hold, and the same
+training as torch's loop up to float rounding."""
+
+import importlib.util
+
+import numpy as np
+import pytest
+import torch
+from _params import fast_params
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+from sklearn_rnn import RNNClassifier, RNNRegressor
+from sklearn_rnn._fused_gru import (
+    FUSED_GRU_MAX_STEP_WORK,
+    fused_gru_available,
+    run_recurrent,
+    use_fused_gru,
+)
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("numba") is None,
+    reason="numba is a dependency wherever it has wheels")
+
+
+@pytest.mark.parametrize("options", [
+    {}, {"bidirectional": True}, {"num_layers": 2},
+    {"num_layers": 2, "bidirectional": True}])
+def test_outputs_states_and_gradients_are_nn_grus(options):
+    torch.manual_seed(0)
+    gru = nn.GRU(3, 16, batch_first=True, **options)
+    X = torch.randn(5, 7, 3, requires_grad=True)
+    assert use_fused_gru(gru, X)
+    reference, compiled = gru(X), run_recurrent(gru, X)
+    weights = [torch.randn_like(t) for t in reference]  # a generic loss
+    grads = [torch.autograd.grad(
+        sum((out * w).sum() for out, w in zip(outputs, weights, strict=True)),
+        [X, *gru.parameters()]) for outputs in (reference, compiled)]
+    for ours, theirs in zip(compiled, reference, strict=True):
+        assert ours.shape == theirs.shape
+        np.testing.assert_allclose(ours.detach(), theirs.detach(), atol=1e-6)
+    for ours, theirs in zip(grads[1], grads[0], strict=True):
+        np.testing.assert_allclose(ours, theirs, atol=1e-5)
+
+
+def test_used_only_where_its_conditions_hold(monkeypatch):
+    gru = nn.GRU(2, 8, batch_first=True)
+    X = torch.randn(4, 5, 2)
+    assert use_fused_gru(gru, X)
+    with torch.no_grad():  # prediction: nn.GRU itself
+        assert not use_fused_gru(gru, X)
+    assert not use_fused_gru(nn.LSTM(2, 8, batch_first=True), X)
+    assert not use_fused_gru(nn.GRU(2, 8), X)  # not batch first
+    assert not use_fused_gru(nn.GRU(2, 8, batch_first=True, bias=False), X)
+    assert not use_fused_gru(gru.double(), X.double())
+    packed = pack_padded_sequence(X, torch.tensor([5, 3, 2, 1]),
+                                  batch_first=True)
+    assert not use_fused_gru(gru.float(), packed)
+    dropout = nn.GRU(2, 8, num_layers=2, dropout=0.5, batch_first=True)
+    assert not use_fused_gru(dropout, X)
+    assert use_fused_gru(dropout.eval(), X)
+    # Large steps: torch's loop is as fast there.
+    wide = nn.GRU(2, 64, batch_first=True)
+    rows = FUSED_GRU_MAX_STEP_WORK // (3 * 64 * 64)
+    assert use_fused_gru(wide, torch.randn(rows, 5, 2))
+    assert not use_fused_gru(wide, torch.randn(rows + 1, 5, 2))
+    monkeypatch.setenv("SKLEARN_RNN_FUSED_GRU", "off")
+    assert not fused_gru_available() and not use_fused_gru(gru, X)
+    assert run_recurrent(gru, X)[0].shape == (4, 5, 8)
+
+
+def test_without_numba_training_runs_torchs_loop(monkeypatch, sine_windows):
+    X, y = sine_windows
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "numba" else real(name, *a))
+    assert not fused_gru_available()
+    RNNRegressor(**fast_params(hidden_size=8, max_iter=2)).fit(X, y)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: RNNRegressor(**fast_params(hidden_size=8, max_iter=5)),
+    lambda: RNNClassifier(**fast_params(hidden_size=8, max_iter=5,
+                                        bidirectional=True, num_layers=2)),
+])
+def test_training_equals_torchs_loop_up_to_rounding(make, sine_windows,
+                                                    monkeypatch):
+    X, y = sine_windows
+    if isinstance(make(), RNNClassifier):
+        y = y > 0
+    compiled = make().fit(X, y)
+    monkeypatch.setenv("SKLEARN_RNN_FUSED_GRU", "off")
+    loop = make().fit(X, y)
+    np.testing.assert_allclose(compiled.loss_curve_, loop.loss_curve_,
+                               rtol=1e-4)
+    predict = "predict_proba" if hasattr(loop, "predict_proba") else "predict"
+    np.testing.assert_allclose(getattr(compiled, predict)(X),
+                               getattr(loop, predict)(X), rtol=1e-3, atol=1e-5)
