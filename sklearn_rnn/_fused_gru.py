@@ -23,6 +23,7 @@ most ``FUSED_GRU_MAX_STEP_WORK`` multiply-adds, numba installed, and
 import importlib.util
 import os
 import threading
+import warnings
 
 import numpy as np
 import torch
@@ -42,40 +43,58 @@ __all__ = ["FUSED_GRU_MAX_STEP_WORK", "fused_gru_available", "use_fused_gru",
 # gives one thread (STEP_WORK_PER_THREAD), go through the compiled loop.
 FUSED_GRU_MAX_STEP_WORK = 500_000
 
-_kernels = None
+_kernels = None  # (forward, backward) once compiled; False if numba failed
 _kernels_lock = threading.Lock()
 
 
 def fused_gru_available():
-    """Whether the compiled GRU can be used: numba is installed and
-    ``SKLEARN_RNN_FUSED_GRU`` is not ``off`` (or 0, false, no)."""
+    """Whether the compiled GRU can be used: numba is installed (and did
+    not fail to load) and ``SKLEARN_RNN_FUSED_GRU`` is not ``off`` (or 0,
+    false, no)."""
     value = os.environ.get("SKLEARN_RNN_FUSED_GRU", "").strip().lower()
-    return (value not in {"off", "0", "false", "no"}
-            and importlib.util.find_spec("numba") is not None)
+    if value in {"off", "0", "false", "no"} or _kernels is False:
+        return False
+    return _kernels is not None or importlib.util.find_spec("numba") is not None
 
 
 def _compiled_kernels():
     """The forward and backward loops, compiled on first use (numba is
-    imported only then; compiled once per machine: numba's cache, else a
-    few seconds in the first training of a process)."""
+    imported only then; compiled once per machine: numba's cache), or None
+    when numba cannot be used here (it fails to import, e.g. against a
+    NumPy it does not support): training then runs ``nn.GRU``, with one
+    warning."""
     global _kernels
     with _kernels_lock:
         if _kernels is None:
-            import numba
+            try:
+                import numba
 
-            jit = numba.njit(cache=True, nogil=True)
-            _kernels = (jit(_forward), jit(_backward))
-        return _kernels
+                try:
+                    jit = numba.njit(cache=True, nogil=True)
+                    _kernels = (jit(_forward), jit(_backward))
+                except RuntimeError:  # no writable cache location
+                    jit = numba.njit(nogil=True)
+                    _kernels = (jit(_forward), jit(_backward))
+            except Exception as exc:  # numba's own import errors vary
+                _kernels = False
+                warnings.warn(
+                    f"numba cannot be used ({type(exc).__name__}: {exc}); a "
+                    "GRU trains with torch's own loop (slower on the CPU, "
+                    "the same results).", RuntimeWarning, stacklevel=3)
+        return _kernels or None
 
 
 def use_fused_gru(rnn, X):
     """Whether ``run_recurrent`` takes the compiled path for ``rnn`` on
-    the padded batch ``X``."""
-    if type(rnn) is not nn.GRU or not torch.is_grad_enabled():
+    the padded batch ``X``: a training pass (module in training mode,
+    gradients on, not traced or exported)."""
+    if type(rnn) is not nn.GRU or not rnn.training:
+        return False
+    if not torch.is_grad_enabled() or torch.jit.is_tracing():
         return False
     if not (rnn.batch_first and rnn.bias):
         return False
-    if rnn.num_layers > 1 and rnn.dropout > 0 and rnn.training:
+    if rnn.num_layers > 1 and rnn.dropout > 0:
         return False  # nn.GRU's dropout between layers: its own draws
     weight = rnn.weight_hh_l0
     if weight.device.type != "cpu" or weight.dtype != torch.float32:
@@ -90,7 +109,7 @@ def use_fused_gru(rnn, X):
 def run_recurrent(rnn, X):
     """``rnn(X)``, through the compiled GRU where :func:`use_fused_gru`
     allows: ``(output, h_n)`` as ``nn.GRU`` returns them."""
-    if not use_fused_gru(rnn, X):
+    if not use_fused_gru(rnn, X) or _compiled_kernels() is None:
         return rnn(X)
     directions = 2 if rnn.bidirectional else 1
     finals = []

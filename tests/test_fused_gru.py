@@ -3,6 +3,7 @@ gradients as nn.GRU, used only where its conditions hold, and the same
 training as torch's loop up to float rounding."""
 
 import importlib.util
+import warnings
 
 import numpy as np
 import pytest
@@ -59,7 +60,8 @@ def test_used_only_where_its_conditions_hold(monkeypatch):
     assert not use_fused_gru(gru.float(), packed)
     dropout = nn.GRU(2, 8, num_layers=2, dropout=0.5, batch_first=True)
     assert not use_fused_gru(dropout, X)
-    assert use_fused_gru(dropout.eval(), X)
+    assert not use_fused_gru(gru.eval(), X)  # evaluation: nn.GRU itself
+    gru.train()
     # Large steps: torch's loop is as fast there.
     wide = nn.GRU(2, 64, batch_first=True)
     rows = FUSED_GRU_MAX_STEP_WORK // (3 * 64 * 64)
@@ -70,8 +72,32 @@ def test_used_only_where_its_conditions_hold(monkeypatch):
     assert run_recurrent(gru, X)[0].shape == (4, 5, 8)
 
 
+def test_a_numba_that_fails_to_load_falls_back_with_one_warning(monkeypatch):
+    import numba
+
+    import sklearn_rnn._fused_gru as fused
+
+    def broken(*args, **kwargs):
+        raise ImportError("Numba needs NumPy 9.9 or less")  # as numba says
+
+    monkeypatch.setattr(fused, "_kernels", None)
+    monkeypatch.setattr(numba, "njit", broken)
+    gru = nn.GRU(2, 8, batch_first=True)
+    X = torch.randn(4, 5, 2)
+    with pytest.warns(RuntimeWarning, match="numba cannot be used"):
+        output, _ = run_recurrent(gru, X)
+    np.testing.assert_array_equal(output.detach(), gru(X)[0].detach())
+    assert not fused_gru_available()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no second warning
+        run_recurrent(gru, X)
+
+
 def test_without_numba_training_runs_torchs_loop(monkeypatch, sine_windows):
+    import sklearn_rnn._fused_gru as fused
+
     X, y = sine_windows
+    monkeypatch.setattr(fused, "_kernels", None)  # not loaded in this process
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name == "numba" else real(name, *a))
