@@ -29,6 +29,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._threads import STEP_WORK_PER_THREAD, recurrent_step_work
+
 __all__ = ["FUSED_GRU_MAX_STEP_WORK", "fused_gru_available", "use_fused_gru",
            "run_recurrent"]
 
@@ -38,10 +40,10 @@ __all__ = ["FUSED_GRU_MAX_STEP_WORK", "fused_gru_available", "use_fused_gru",
 # benchmarks/results/round18-fused-gru.md): batch 8 x GRU-64 (98 K) 0.28x
 # nn.GRU's time, 32 x 64 (393 K) 0.61x, 64 x 64 (786 K) 0.81x, 32 x 128
 # (1.6 M) 1.20x (there OpenBLAS also starts a second thread for the
-# product). Where the arithmetic dominates,
-# torch's loop is as good: only the small steps, which the thread policy
-# gives one thread (STEP_WORK_PER_THREAD), go through the compiled loop.
-FUSED_GRU_MAX_STEP_WORK = 500_000
+# product). Where the arithmetic dominates, torch's loop is as good: only
+# the small steps, those the thread policy gives one thread, go through the
+# compiled loop.
+FUSED_GRU_MAX_STEP_WORK = STEP_WORK_PER_THREAD
 
 _kernels = None  # (forward, backward) once compiled; False if numba failed
 _kernels_lock = threading.Lock()
@@ -64,6 +66,8 @@ def _compiled_kernels():
     NumPy it does not support): training then runs ``nn.GRU``, with one
     warning."""
     global _kernels
+    if _kernels is not None:  # every training pass: no lock once loaded
+        return _kernels or None
     with _kernels_lock:
         if _kernels is None:
             try:
@@ -102,7 +106,7 @@ def use_fused_gru(rnn, X):
     if not (isinstance(X, torch.Tensor) and X.dim() == 3
             and X.device.type == "cpu" and X.dtype == torch.float32):
         return False
-    work = X.shape[0] * 3 * rnn.hidden_size ** 2
+    work = recurrent_step_work(rnn, X.shape[0])
     return work <= FUSED_GRU_MAX_STEP_WORK and fused_gru_available()
 
 

@@ -39,8 +39,6 @@ from contextlib import contextmanager
 import torch
 from torch import nn
 
-from ._module import NetworkEnsemble
-
 __all__ = ["STEP_WORK_PER_THREAD", "CONV_WORK_FOR_ALL_THREADS",
            "recurrent_step_work", "convolution_work", "training_threads",
            "limit_threads", "FitCancelled", "cancel_when", "check_cancelled",
@@ -109,6 +107,9 @@ def convolution_work(module, batch_size, n_steps):
     >>> convolution_work(front, batch_size=2, n_steps=100)
     40000
     """
+    # Imported here: _module imports this module (through _fused_gru).
+    from ._module import NetworkEnsemble
+
     if isinstance(module, NetworkEnsemble):
         # Each member's front end reads the whole batch.
         return sum(convolution_work(member, batch_size, n_steps)
