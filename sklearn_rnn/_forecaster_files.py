@@ -20,12 +20,12 @@ from ._persistence import (
     PrefixedMembers,
     _Budget,
     _check_members,
-    _decode,
     _dumps,
     _encode,
     _loads,
     _NotSerialisable,
     _read_member,
+    decode_checked,
     estimator_from_params,
     model_payload,
     read_model_members,
@@ -134,11 +134,8 @@ def load_forecaster(archive, device):
         raise InvalidModel(f"{FORECASTER_MEMBER} must hold the keys "
                            f"{sorted(_KEYS)}, found {sorted(stored)[:10]}")
     budget = _Budget(MAX_ARRAY_BYTES)
-    try:
-        params = _decode(stored["params"], budget)
-        fitted = _decode(stored["fitted"], budget)
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise InvalidModel(f"the forecaster's values are malformed ({exc})") from None
+    params, fitted = decode_checked((stored["params"], stored["fitted"]), budget,
+                                    "the forecaster's values are malformed")
     forecaster = _new_forecaster(params)
     values = _check_fitted(fitted)
     # A model is present when any of its members is (then all must be).

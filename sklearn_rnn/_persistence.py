@@ -178,6 +178,15 @@ def _decode(value, budget):
     raise ValueError(f"unknown tag {tag!r}")
 
 
+def decode_checked(values, budget, what):
+    """Each of ``values`` decoded (:func:`_decode`); a malformed one is
+    refused as :class:`InvalidModel` ``"{what} (the reason)"``."""
+    try:
+        return [_decode(value, budget) for value in values]
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise InvalidModel(f"{what} ({exc})") from None
+
+
 def _hashable(key):
     return tuple(key) if isinstance(key, list) else key
 
@@ -714,11 +723,8 @@ def _new_estimator(metadata, budget):
     cls = classes.get(metadata.get("estimator"))
     if cls is None:
         raise InvalidModel(f"unknown estimator {metadata.get('estimator')!r}")
-    try:
-        params = _decode(metadata["params"], budget)
-        fitted = _decode(metadata["fitted"], budget)
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise InvalidModel(f"invalid parameters ({exc})") from None
+    params, fitted = decode_checked((metadata["params"], metadata["fitted"]),
+                                    budget, "invalid parameters")
     if not (isinstance(params, dict) and isinstance(fitted, dict)):
         raise InvalidModel("params and fitted must be objects")
     if metadata["format_version"] == 1:
@@ -849,11 +855,9 @@ def _tensor_layout(estimator, metadata, budget):
     stored = optimizers[_OPTIMIZER]
     if not isinstance(stored, dict) or set(stored) != {"param_groups", "scalars"}:
         raise InvalidModel("the optimizer state must hold param_groups and scalars")
-    try:
-        groups = _decode(stored["param_groups"], budget)
-        scalars = _decode(stored["scalars"], budget)
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise InvalidModel(f"the optimizer state is malformed ({exc})") from None
+    groups, scalars = decode_checked(
+        (stored["param_groups"], stored["scalars"]), budget,
+        "the optimizer state is malformed")
     n_params = len(parameter_shapes)
     _check_param_groups(groups, group_keys, n_params)
     if not isinstance(scalars, dict):
@@ -1016,10 +1020,7 @@ def _parse_history(history_bytes, estimator, budget):
     for row, loss in zip(history, estimator.loss_curve_, strict=True):
         if not isinstance(row, dict) or len(row) > MAX_HISTORY_KEYS:
             raise InvalidModel(f"{_HISTORY} must hold one object per epoch")
-        try:
-            row = _decode(row, budget)
-        except (TypeError, ValueError, RecursionError) as exc:
-            raise InvalidModel(f"{_HISTORY} is malformed ({exc})") from None
+        (row,) = decode_checked((row,), budget, f"{_HISTORY} is malformed")
         if row.get("train_loss") != loss:
             raise InvalidModel(f"{_HISTORY} does not match loss_curve_")
         rows.append(row)
