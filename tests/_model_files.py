@@ -28,15 +28,34 @@ def zip_members(members, compress=zipfile.ZIP_DEFLATED):
     return out.getvalue()
 
 
+def set_at(*path, value):
+    """An edit for :func:`craft` / :func:`edit_json`: the JSON value at
+    ``path`` (keys from the top) replaced by ``value``."""
+    def edit(stored):
+        *parents, leaf = path
+        for key in parents:
+            stored = stored[key]
+        stored[leaf] = value
+    return edit
+
+
+def edit_json(members, name, edit):
+    """``members`` (``{name: bytes}``, a copy) with the JSON member
+    ``name`` edited in place by ``edit(value)``."""
+    members = dict(members)
+    stored = json.loads(members[name])
+    edit(stored)
+    members[name] = json.dumps(stored).encode()
+    return members
+
+
 def craft(members, *, metadata=None, history=None, weights=None, tensors=None):
     """The file of ``members`` with members changed: ``metadata(meta)``
     edits the metadata in place, ``tensors(dict)`` the weights' tensors;
     ``history`` and ``weights`` replace those members' bytes."""
     members = dict(members)
     if metadata is not None:
-        meta = json.loads(members["metadata.json"])
-        metadata(meta)
-        members["metadata.json"] = json.dumps(meta).encode()
+        members = edit_json(members, "metadata.json", metadata)
     if tensors is not None:
         stored = load_tensors(members["weights.safetensors"])
         tensors(stored)

@@ -3,11 +3,10 @@ doctored as an attacker would, each refused with a ValueError naming what
 was wrong before anything is built."""
 
 import io
-import json
 
 import numpy as np
 import pytest
-from _model_files import file_members, zip_members
+from _model_files import edit_json, file_members, set_at, zip_members
 from sklearn.linear_model import Ridge
 
 from sklearn_rnn import RNNForecaster, RNNRegressor, load_model, save_model
@@ -89,11 +88,7 @@ def test_a_random_state_instance_is_named(forecaster):
 
 
 def _edited(members, edit):
-    members = dict(members)
-    stored = json.loads(members["forecaster.json"])
-    edit(stored)
-    members["forecaster.json"] = json.dumps(stored).encode()
-    return zip_members(members.items())
+    return zip_members(edit_json(members, "forecaster.json", edit).items())
 
 
 def _array(values, dtype="<f8"):
@@ -102,38 +97,29 @@ def _array(values, dtype="<f8"):
                             "values": values.ravel().tolist()}}
 
 
-def _set(*path, value):
-    def edit(stored):
-        *parents, leaf = path
-        for key in parents:
-            stored = stored[key]
-        stored[leaf] = value
-    return edit
-
-
 @pytest.mark.parametrize("edit, message", [
-    (_set("format", value="sklearn-rnn-model"), "forecaster format"),
-    (_set("format_version", value=99), "version 99"),
-    (_set("extra", value=1), "must hold the keys"),
-    (_set("params", "horizon", value=0), "invalid forecaster parameters"),
-    (_set("params", "strategy", value="median"), "invalid forecaster parameters"),
-    (_set("params", "random_state", value="0"), "random_state must be"),
-    (_set("params", "bogus", value=1), "parameters must be"),
-    (_set("params", "regressor", value={"estimator": "Ridge", "params": {}}),
+    (set_at("format", value="sklearn-rnn-model"), "forecaster format"),
+    (set_at("format_version", value=99), "version 99"),
+    (set_at("extra", value=1), "must hold the keys"),
+    (set_at("params", "horizon", value=0), "invalid forecaster parameters"),
+    (set_at("params", "strategy", value="median"), "invalid forecaster parameters"),
+    (set_at("params", "random_state", value="0"), "random_state must be"),
+    (set_at("params", "bogus", value=1), "parameters must be"),
+    (set_at("params", "regressor", value={"estimator": "Ridge", "params": {}}),
      "regressor must be null or an RNNRegressor"),
-    (_set("params", "regressor", "params", "hidden_size", value=10**9),
+    (set_at("params", "regressor", "params", "hidden_size", value=10**9),
      "hidden_size"),
-    (_set("fitted", "window_size_", value=-3), "window_size_ must be"),
-    (_set("fitted", "window_size_", value=10), "last_window_ must be"),
-    (_set("fitted", "horizon_", value=True), "horizon_ must be"),
-    (_set("fitted", "last_window_", value=_array([np.nan] * 24)), "finite"),
-    (_set("fitted", "last_window_", value=_array(np.zeros(24), "<f4")),
+    (set_at("fitted", "window_size_", value=-3), "window_size_ must be"),
+    (set_at("fitted", "window_size_", value=10), "last_window_ must be"),
+    (set_at("fitted", "horizon_", value=True), "horizon_ must be"),
+    (set_at("fitted", "last_window_", value=_array([np.nan] * 24)), "finite"),
+    (set_at("fitted", "last_window_", value=_array(np.zeros(24), "<f4")),
      "float64"),
-    (_set("fitted", "n_values_", value=5), "n_values_ must be"),
-    (_set("fitted", "series_scales_", value=_array([1.0])),
+    (set_at("fitted", "n_values_", value=5), "n_values_ must be"),
+    (set_at("fitted", "series_scales_", value=_array([1.0])),
      "2-D array"),
-    (_set("fitted", "horizon_", value=5), "direct_estimator_ does not fit"),
-    (_set("fitted", "horizon_", value=1), "only its recursive model"),
+    (set_at("fitted", "horizon_", value=5), "direct_estimator_ does not fit"),
+    (set_at("fitted", "horizon_", value=1), "only its recursive model"),
 ])
 def test_doctored_forecaster_values_are_refused(forecaster, edit, message):
     blob = _edited(file_members(forecaster), edit)
@@ -144,13 +130,13 @@ def test_doctored_forecaster_values_are_refused(forecaster, edit, message):
 def test_doctored_panel_values_are_refused(panel_forecaster):
     members = file_members(panel_forecaster)
     for edit, message in [
-        (_set("fitted", "series_scales_", value=_array([1.0, -2.0])),
+        (set_at("fitted", "series_scales_", value=_array([1.0, -2.0])),
          "positive finite"),
-        (_set("fitted", "series_scales_", value=_array([1.0, 2.0, 3.0])),
+        (set_at("fitted", "series_scales_", value=_array([1.0, 2.0, 3.0])),
          "series_scales_ must be"),
-        (_set("fitted", "n_values_", value=_array([80, 3], "<i8")),
+        (set_at("fitted", "n_values_", value=_array([80, 3], "<i8")),
          "n_values_ must be 2 integers"),
-        (_set("fitted", "series_scales_", value=None), "last_window_ must be"),
+        (set_at("fitted", "series_scales_", value=None), "last_window_ must be"),
     ]:
         with pytest.raises(ValueError, match=message):
             load_model(io.BytesIO(_edited(members, edit)))
@@ -160,7 +146,7 @@ def test_a_huge_window_array_is_refused_before_it_is_built(forecaster):
     huge = {"__ndarray__": {"dtype": "<f8", "shape": [3_000_000],
                             "values": [0] * 3_000_000}}
     blob = _edited(file_members(forecaster),
-                   _set("fitted", "last_window_", value=huge))
+                   set_at("fitted", "last_window_", value=huge))
     with pytest.raises(ValueError, match="more than the"):
         load_model(io.BytesIO(blob))
 
@@ -192,10 +178,8 @@ def test_missing_unknown_or_swapped_models_are_refused(forecaster):
 
 def test_a_doctored_regressor_file_is_refused_by_the_estimators_checks(
         forecaster):
-    members = dict(file_members(forecaster))
-    meta = json.loads(members["direct/metadata.json"])
-    meta["params"]["hidden_size"] = 10**9
-    members["direct/metadata.json"] = json.dumps(meta).encode()
+    members = edit_json(file_members(forecaster), "direct/metadata.json",
+                        set_at("params", "hidden_size", value=10**9))
     with pytest.raises(ValueError, match="direct/: .*hidden_size"):
         load_model(io.BytesIO(zip_members(members.items())))
     members = dict(file_members(forecaster))

@@ -16,7 +16,7 @@ import zipfile
 import numpy as np
 import pytest
 import torch
-from _model_files import craft, file_members, zip_members
+from _model_files import craft, file_members, set_at, zip_members
 from _params import fast_params
 
 from sklearn_rnn import RNNClassifier, RNNRegressor, load_model, save_model
@@ -64,15 +64,6 @@ def _refused(blob, message):
     with pytest.raises(ValueError, match=message):
         load_model(source)
     return source
-
-
-def _set(*path, value):
-    def edit(meta):
-        *parents, leaf = path
-        for key in parents:
-            meta = meta[key]
-        meta[leaf] = value
-    return edit
 
 
 def test_a_good_file_loads(model_file, data):
@@ -151,7 +142,7 @@ def test_optimizer_flags_are_never_taken_from_the_file(model_file, data):
 @pytest.mark.parametrize("value", [float("nan"), "fast", [1e-3]])
 def test_optimizer_settings_must_be_finite_numbers(model_file, value):
     encoded = {"__float__": "nan"} if value != value else value
-    _refused(craft(model_file, metadata=_set(
+    _refused(craft(model_file, metadata=set_at(
         "optimizers", "optimizer", "param_groups", 0, "lr", value=encoded)),
         "optimizer setting 'lr' must be finite numbers")
 
@@ -167,7 +158,7 @@ def test_hyperparameters_above_their_caps_are_refused_before_building(
     # With a weights member padded to far more than the model needs: refused
     # from the metadata, before the weights are read.
     padded = model_file["weights.safetensors"] + b"\0" * (64 * 2**20)
-    blob = craft(model_file, metadata=_set("params", name, value=value),
+    blob = craft(model_file, metadata=set_at("params", name, value=value),
                   weights=padded)
     source = _refused(blob, f"parameter {name}={value} is above the cap of "
                       f"{PARAMETER_CAPS[name]}")
@@ -177,7 +168,7 @@ def test_hyperparameters_above_their_caps_are_refused_before_building(
 
 def test_a_head_with_a_million_layers_is_refused_at_once(model_file):
     head = {"__tuple__": [1] * 10**6}
-    _refused(craft(model_file, metadata=_set("params", "head_hidden_sizes",
+    _refused(craft(model_file, metadata=set_at("params", "head_hidden_sizes",
                                               value=head)),
              "head_hidden_sizes must have at most 16 layers")
 
@@ -208,7 +199,7 @@ def test_a_head_with_a_million_layers_is_refused_at_once(model_file):
 )
 def test_fitted_attributes_are_checked_for_type_range_and_consistency(
         model_file, name, value, message):
-    _refused(craft(model_file, metadata=_set("fitted", name, value=value)),
+    _refused(craft(model_file, metadata=set_at("fitted", name, value=value)),
              message)
 
 
@@ -225,7 +216,7 @@ def test_a_huge_json_array_is_refused_before_it_is_built(model_file):
     labels = [str(i) for i in range(200_000)]
     array = {"__ndarray__": {"dtype": "<U64", "shape": [len(labels)],
                              "values": labels}}
-    _refused(craft(model_file, metadata=_set("fitted", "feature_names_in_",
+    _refused(craft(model_file, metadata=set_at("fitted", "feature_names_in_",
                                               value=array)),
              f"more than the {MAX_ARRAY_BYTES} bytes all arrays")
 
@@ -250,19 +241,19 @@ def test_a_history_must_match_the_epochs(model_file):
 
 def test_callbacks_in_a_file_are_refused_by_name(model_file):
     # Before: an AttributeError from skorch (nothing ran, but no refusal).
-    _refused(craft(model_file, metadata=_set("params", "callbacks",
+    _refused(craft(model_file, metadata=set_at("params", "callbacks",
                                               value=["os.system"])),
              "callbacks cannot be stored in a model file")
 
 
 @pytest.mark.parametrize("edit, message", [
-    (_set("params", "random_state", value={"__tuple__": ["MT19937"]}),
+    (set_at("params", "random_state", value={"__tuple__": ["MT19937"]}),
      "random_state"),
     (lambda meta: meta["params"].pop("alpha"), r"missing \['alpha'\]"),
-    (_set("params", "learning_rate_init", value={"__float__": "inf"}),
+    (set_at("params", "learning_rate_init", value={"__float__": "inf"}),
      "learning_rate_init"),
-    (_set("surprise", value=1), "metadata.json must hold the keys"),
-    (_set("optimizers", "sgd", value={}), "one optimizer 'optimizer'"),
+    (set_at("surprise", value=1), "metadata.json must hold the keys"),
+    (set_at("optimizers", "sgd", value={}), "one optimizer 'optimizer'"),
 ])
 def test_other_doctored_metadata_is_refused(model_file, edit, message):
     _refused(craft(model_file, metadata=edit), message)
@@ -311,7 +302,7 @@ def test_any_metadata_value_replaced_loads_or_raises_value_error(model_file, odd
     paths = [p for p in _leaves(meta) if p]
     assert len(paths) > 80
     for path in paths:
-        blob = craft(model_file, metadata=_set(*path, value=odd))
+        blob = craft(model_file, metadata=set_at(*path, value=odd))
         try:
             load_model(io.BytesIO(blob))
         except ValueError:
