@@ -39,7 +39,12 @@ import torch
 from sklearn.metrics import r2_score
 
 from benchmarks.probes.mean_fallback import print_set_footer
-from benchmarks.probes.noisy_regression import append_row, load_set, set_probe_parser
+from benchmarks.probes.noisy_regression import (
+    append_row,
+    load_set,
+    read_rows,
+    set_probe_parser,
+)
 from benchmarks.probes.output_shrinkage import member_predictions
 
 VARIANTS = ("folds", "oob", "oob_sq")
@@ -131,10 +136,8 @@ def run(args):
 
 def _rows(paths):
     out = defaultdict(dict)
-    for path in paths:
-        for line in open(path):
-            row = json.loads(line)
-            out[row["set"]][row["seed"]] = row
+    for row in read_rows(paths):
+        out[row["set"]][row["seed"]] = row
     return out
 
 

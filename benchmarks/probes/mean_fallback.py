@@ -28,6 +28,7 @@ from sklearn.metrics import r2_score
 from benchmarks.probes.noisy_regression import (
     append_row,
     load_set,
+    read_rows,
     ridge_on_flat,
     set_probe_parser,
 )
@@ -69,10 +70,8 @@ def summarise(paths):
     """Mean (worst seed) test R² per set: the network, the rule at each
     level, RidgeCV and the mean; then the mean and worst over sets."""
     by_set = defaultdict(list)
-    for path in paths:
-        for line in open(path):
-            row = json.loads(line)
-            by_set[row["set"]].append(row)
+    for row in read_rows(paths):
+        by_set[row["set"]].append(row)
     keys = ["net", *(f"a{level}" for level in LEVELS), "ridge", "mean"]
     print("| set | " + " | ".join(keys) + " |")
     print("|---" * (len(keys) + 1) + "|")

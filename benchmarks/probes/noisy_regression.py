@@ -102,6 +102,15 @@ def set_probe_parser(description):
     return parser
 
 
+def read_rows(paths):
+    """The rows of the JSON-lines files ``paths`` (what :func:`append_row`
+    wrote), in order."""
+    for path in paths:
+        with open(path) as f:
+            for line in f:
+                yield json.loads(line)
+
+
 def append_row(path, row):
     """``row`` as one more line of the JSON-lines file ``path`` (none when
     ``path`` is None)."""
@@ -145,10 +154,8 @@ def run(args):
 def summarise(paths):
     """Mean (worst) R² per set and configuration, with the baselines."""
     cells = defaultdict(list)
-    for path in paths:
-        for line in open(path):
-            row = json.loads(line)
-            cells[row["set"], row["config"]].append(row)
+    for row in read_rows(paths):
+        cells[row["set"], row["config"]].append(row)
     configs = sorted({c for _, c in cells})
     sets = list(dict.fromkeys(s for s, _ in cells))
     print("| set | " + " | ".join(configs) + " | RidgeCV | training mean |")

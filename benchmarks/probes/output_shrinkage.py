@@ -40,6 +40,7 @@ from benchmarks.probes.mean_fallback import print_set_footer
 from benchmarks.probes.noisy_regression import (
     append_row,
     load_set,
+    read_rows,
     ridge_on_flat,
     set_probe_parser,
 )
@@ -127,10 +128,8 @@ def summarise(paths):
     """Mean (worst seed) test R² per set for each variant, the mean factor,
     RidgeCV and the training mean; then the mean and worst over sets."""
     by_set = defaultdict(list)
-    for path in paths:
-        for line in open(path):
-            row = json.loads(line)
-            by_set[row["set"]].append(row)
+    for row in read_rows(paths):
+        by_set[row["set"]].append(row)
     keys = [*VARIANTS, "ridge", "mean"]
     print("| set | " + " | ".join(keys) + " | factor ls / members |")
     print("|---" * (len(keys) + 2) + "|")
