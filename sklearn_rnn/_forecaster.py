@@ -155,18 +155,19 @@ def fits_side_by_side(regressors):
             and policy_enabled() and torch.get_num_threads() >= 2)
 
 
-def _fit_both(recursive, recursive_windows, direct, direct_windows):
-    """Fit the recursive and the direct model on their windows: side by
-    side when :func:`fits_side_by_side` allows (the same models as one
-    after the other: each trains on its own generators, at the thread
-    count its work gets; on 2 cores a short series' two fits take about a
-    fifth less time together, round 18), else one after the other."""
-    if fits_side_by_side((recursive, direct)):
-        run_side_by_side(lambda: recursive.fit(*recursive_windows),
-                         lambda: direct.fit(*direct_windows))
+def _fit_all(jobs):
+    """Fit each ``(model, (X, y))`` of ``jobs``: the mean's two side by side
+    when :func:`fits_side_by_side` allows (the same models as one after the
+    other: each trains on its own generators, at the thread count its work
+    gets; on 2 cores a short series' two fits take about a fifth less time
+    together, round 18), else one after the other."""
+    if len(jobs) == 2 and fits_side_by_side([model for model, _ in jobs]):
+        (first, first_data), (second, second_data) = jobs
+        run_side_by_side(lambda: first.fit(*first_data),
+                         lambda: second.fit(*second_data))
     else:
-        recursive.fit(*recursive_windows)
-        direct.fit(*direct_windows)
+        for model, data in jobs:
+            model.fit(*data)
 
 
 class RNNForecaster(BaseEstimator):
@@ -417,18 +418,14 @@ class RNNForecaster(BaseEstimator):
         data = series if many else series[0]
         recursive = direct = None
         combined = self.strategy == "mean" and horizon > 1
+        jobs = []
         if self.strategy != "direct" or horizon == 1:
             recursive = self._new_regressor(combined, recursive_norm)
-            recursive_windows = make_windows(data, window)
+            jobs.append((recursive, make_windows(data, window)))
         if self.strategy != "recursive" and horizon > 1:
             direct = self._new_regressor(panel_norm=direct_norm)
-            direct_windows = make_windows(data, window, horizon=horizon)
-        if recursive is not None and direct is not None:
-            _fit_both(recursive, recursive_windows, direct, direct_windows)
-        elif recursive is not None:
-            recursive.fit(*recursive_windows)
-        else:
-            direct.fit(*direct_windows)
+            jobs.append((direct, make_windows(data, window, horizon=horizon)))
+        _fit_all(jobs)
         # Set only once every fit has succeeded: a failed or interrupted
         # fit leaves the forecaster as it was.
         self.window_size_ = window
