@@ -142,11 +142,11 @@ def load_forecaster(archive, device):
     present = {attribute for attribute, folder in _MODELS.items()
                if any(name.startswith(folder) for name in archive.namelist())}
     _check_models_present(present, values["horizon_"])
+    _check_members(archive, allowed, required=[
+        _MODELS[attribute] + name for attribute in present for name in _MEMBERS])
     parts = {}
     for attribute in present:
         folder = _MODELS[attribute]
-        _check_members(archive, allowed,
-                       required=[folder + name for name in _MEMBERS])
         try:
             parts[attribute] = read_model_members(PrefixedMembers(archive, folder))
         except InvalidModel as exc:
