@@ -6,11 +6,12 @@ networks this package trains, the per-operation cost, not the arithmetic,
 is most of a training step (benchmarks/results/round16-forecast-time.md,
 round13-classifier-speed.md). Here the recurrence of one layer and one
 direction is one compiled loop forward and one backward (numba, without
-Python's lock), and everything else stays torch's: the input projections of
+Python's lock; the loops are in ``_kernels``), and everything else stays
+torch's: the input projections of
 all steps are one matrix product before the loop, the weight gradients one
 product each after it, and torch's autograd joins them. The same equations
-as ``nn.GRU`` (its weights, its gate order r, z, n); results agree to float
-rounding (tests/test_fused_gru.py).
+as ``nn.GRU`` (its weights, its gate order r, z, n), in float32 with a
+vectorised exp; results agree to float rounding (tests/test_fused_gru.py).
 
 Used while training (gradients on) when every condition holds: a
 ``nn.GRU`` on the CPU in float32, batch first, with biases, a padded (not
@@ -20,15 +21,13 @@ most ``FUSED_GRU_MAX_STEP_WORK`` multiply-adds, numba installed, and
 ``nn.GRU`` itself (and so does the ONNX export).
 """
 
-import importlib.util
 import os
-import threading
-import warnings
 
 import numpy as np
 import torch
 from torch import nn
 
+from ._compiled import compiled_kernels, numba_available
 from ._threads import STEP_WORK_PER_THREAD, recurrent_step_work
 
 __all__ = ["FUSED_GRU_MAX_STEP_WORK", "fused_gru_available", "use_fused_gru",
@@ -45,47 +44,13 @@ __all__ = ["FUSED_GRU_MAX_STEP_WORK", "fused_gru_available", "use_fused_gru",
 # compiled loop.
 FUSED_GRU_MAX_STEP_WORK = STEP_WORK_PER_THREAD
 
-_kernels = None  # (forward, backward) once compiled; False if numba failed
-_kernels_lock = threading.Lock()
-
 
 def fused_gru_available():
-    """Whether the compiled GRU can be used: numba is installed (and did
-    not fail to load) and ``SKLEARN_RNN_FUSED_GRU`` is not ``off`` (or 0,
+    """Whether the compiled GRU can be used: numba can be used (see
+    ``_compiled``) and ``SKLEARN_RNN_FUSED_GRU`` is not ``off`` (or 0,
     false, no)."""
     value = os.environ.get("SKLEARN_RNN_FUSED_GRU", "").strip().lower()
-    if value in {"off", "0", "false", "no"} or _kernels is False:
-        return False
-    return _kernels is not None or importlib.util.find_spec("numba") is not None
-
-
-def _compiled_kernels():
-    """The forward and backward loops, compiled on first use (numba is
-    imported only then; compiled once per machine: numba's cache), or None
-    when numba cannot be used here (it fails to import, e.g. against a
-    NumPy it does not support): training then runs ``nn.GRU``, with one
-    warning."""
-    global _kernels
-    if _kernels is not None:  # every training pass: no lock once loaded
-        return _kernels or None
-    with _kernels_lock:
-        if _kernels is None:
-            try:
-                import numba
-
-                try:
-                    jit = numba.njit(cache=True, nogil=True)
-                    _kernels = (jit(_forward), jit(_backward))
-                except RuntimeError:  # no writable cache location
-                    jit = numba.njit(nogil=True)
-                    _kernels = (jit(_forward), jit(_backward))
-            except Exception as exc:  # numba's own import errors vary
-                _kernels = False
-                warnings.warn(
-                    f"numba cannot be used ({type(exc).__name__}: {exc}); a "
-                    "GRU trains with torch's own loop (slower on the CPU, "
-                    "the same results).", RuntimeWarning, stacklevel=3)
-        return _kernels or None
+    return value not in {"off", "0", "false", "no"} and numba_available()
 
 
 def use_fused_gru(rnn, X):
@@ -113,7 +78,7 @@ def use_fused_gru(rnn, X):
 def run_recurrent(rnn, X):
     """``rnn(X)``, through the compiled GRU where :func:`use_fused_gru`
     allows: ``(output, h_n)`` as ``nn.GRU`` returns them."""
-    if not use_fused_gru(rnn, X) or _compiled_kernels() is None:
+    if not use_fused_gru(rnn, X) or compiled_kernels() is None:
         return rnn(X)
     directions = 2 if rnn.bidirectional else 1
     finals = []
@@ -132,63 +97,6 @@ def run_recurrent(rnn, X):
     return layer_input, torch.stack(finals)
 
 
-def _forward(gi, w_hh_t, b_hh):
-    """The recurrence from a zero state: ``gi`` (B, T, 3H) the input
-    projections (with their bias); returns the states (T + 1, B, H) and the
-    gates r, z, n and the hidden part of n's input, each (T, B, H)."""
-    B, T, H3 = gi.shape
-    H = H3 // 3
-    states = np.zeros((T + 1, B, H), dtype=gi.dtype)
-    r_all = np.empty((T, B, H), dtype=gi.dtype)
-    z_all = np.empty((T, B, H), dtype=gi.dtype)
-    n_all = np.empty((T, B, H), dtype=gi.dtype)
-    hn_all = np.empty((T, B, H), dtype=gi.dtype)
-    for t in range(T):
-        gh = np.dot(states[t], w_hh_t)
-        for b in range(B):
-            for j in range(H):
-                r = 1.0 / (1.0 + np.exp(-(gi[b, t, j] + gh[b, j] + b_hh[j])))
-                z = 1.0 / (1.0 + np.exp(
-                    -(gi[b, t, H + j] + gh[b, H + j] + b_hh[H + j])))
-                hn = gh[b, 2 * H + j] + b_hh[2 * H + j]
-                n = np.tanh(gi[b, t, 2 * H + j] + r * hn)
-                r_all[t, b, j] = r
-                z_all[t, b, j] = z
-                n_all[t, b, j] = n
-                hn_all[t, b, j] = hn
-                states[t + 1, b, j] = n + z * (states[t, b, j] - n)
-    return states, r_all, z_all, n_all, hn_all
-
-
-def _backward(d_out, states, r_all, z_all, n_all, hn_all, w_hh):
-    """Gradients of the recurrence given those of its outputs ``d_out``
-    (B, T, H): of the input projections (B, T, 3H) and of the hidden
-    projections (T, B, 3H), from which the caller forms the weights'."""
-    T, B, H = r_all.shape
-    d_gi = np.empty((B, T, 3 * H), dtype=d_out.dtype)
-    d_gh = np.empty((T, B, 3 * H), dtype=d_out.dtype)
-    dh = np.zeros((B, H), dtype=d_out.dtype)
-    for t in range(T - 1, -1, -1):
-        for b in range(B):
-            for j in range(H):
-                d = dh[b, j] + d_out[b, t, j]
-                r = r_all[t, b, j]
-                z = z_all[t, b, j]
-                n = n_all[t, b, j]
-                dn = d * (1 - z) * (1 - n * n)
-                dz = d * (states[t, b, j] - n) * z * (1 - z)
-                dr = dn * hn_all[t, b, j] * r * (1 - r)
-                d_gi[b, t, j] = dr
-                d_gi[b, t, H + j] = dz
-                d_gi[b, t, 2 * H + j] = dn
-                d_gh[t, b, j] = dr
-                d_gh[t, b, H + j] = dz
-                d_gh[t, b, 2 * H + j] = dn * r
-                dh[b, j] = d * z
-        dh += np.dot(d_gh[t], w_hh)
-    return d_gi, d_gh
-
-
 class _GRULayer(torch.autograd.Function):
     """One layer and direction of a GRU from a zero state: the outputs of
     every step, (B, T, H)."""
@@ -197,8 +105,7 @@ class _GRULayer(torch.autograd.Function):
     def forward(ctx, X, w_ih, w_hh, b_ih, b_hh):
         B, T, _ = X.shape
         gi = torch.addmm(b_ih, X.reshape(B * T, -1), w_ih.t()).view(B, T, -1)
-        forward, _ = _compiled_kernels()
-        states, r_all, z_all, n_all, hn_all = forward(
+        states, r_all, z_all, n_all, hn_all = compiled_kernels().gru_forward(
             gi.detach().numpy(),
             np.ascontiguousarray(w_hh.detach().numpy().T),
             b_hh.detach().numpy())
@@ -211,10 +118,9 @@ class _GRULayer(torch.autograd.Function):
         X, w_ih, w_hh = ctx.saved_tensors
         states, r_all, z_all, n_all, hn_all = ctx.gates
         ctx.gates = None
-        _, backward = _compiled_kernels()
-        d_gi, d_gh = backward(np.ascontiguousarray(d_out.numpy()), states,
-                               r_all, z_all, n_all, hn_all,
-                               w_hh.detach().numpy())
+        d_gi, d_gh = compiled_kernels().gru_backward(
+            np.ascontiguousarray(d_out.numpy()), states, r_all, z_all, n_all,
+            hn_all, w_hh.detach().numpy())
         B, T, H3 = d_gi.shape
         d_gi = torch.from_numpy(d_gi).view(B * T, H3)
         d_gh = torch.from_numpy(d_gh).view(T * B, H3)

@@ -8,6 +8,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from ._fused_gru import run_recurrent
+from ._fused_pool import max_pool_pairs
 from ._tokens import PADDING_ID, UNKNOWN_ID
 
 __all__ = ["RecurrentNetwork", "NetworkEnsemble", "networks", "CELLS", "POOLINGS"]
@@ -402,7 +403,8 @@ class RecurrentNetwork(nn.Module):
                 # to 0, which never beats a valid (ReLU, >= 0) value in the
                 # max-pooling, as the -inf padding of ceil_mode alone does not.
                 X = X.masked_fill(~mask.unsqueeze(1), 0.0)
-            X = nn.functional.max_pool1d(X, 2, ceil_mode=True)
+            # max_pool1d(X, 2, ceil_mode=True), compiled while training.
+            X = max_pool_pairs(X, self.training)
             if lengths is not None:
                 lengths = torch.div(lengths + 1, 2, rounding_mode="floor")
         return X.transpose(1, 2), lengths

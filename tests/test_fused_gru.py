@@ -3,6 +3,7 @@ gradients as nn.GRU, used only where its conditions hold, and the same
 training as torch's loop up to float rounding."""
 
 import importlib.util
+import sys
 import warnings
 
 import numpy as np
@@ -75,12 +76,13 @@ def test_used_only_where_its_conditions_hold(monkeypatch):
 def test_a_numba_that_fails_to_load_falls_back_with_one_warning(monkeypatch):
     import numba
 
-    import sklearn_rnn._fused_gru as fused
+    import sklearn_rnn._compiled as compiled
 
     def broken(*args, **kwargs):
         raise ImportError("Numba needs NumPy 9.9 or less")  # as numba says
 
-    monkeypatch.setattr(fused, "_kernels", None)
+    monkeypatch.setattr(compiled, "_kernels", None)
+    monkeypatch.delitem(sys.modules, "sklearn_rnn._kernels")  # loaded anew
     monkeypatch.setattr(numba, "njit", broken)
     gru = nn.GRU(2, 8, batch_first=True)
     X = torch.randn(4, 5, 2)
@@ -94,15 +96,26 @@ def test_a_numba_that_fails_to_load_falls_back_with_one_warning(monkeypatch):
 
 
 def test_without_numba_training_runs_torchs_loop(monkeypatch, sine_windows):
-    import sklearn_rnn._fused_gru as fused
+    import sklearn_rnn._compiled as compiled
 
     X, y = sine_windows
-    monkeypatch.setattr(fused, "_kernels", None)  # not loaded in this process
+    monkeypatch.setattr(compiled, "_kernels", None)  # not loaded in this process
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: None if name == "numba" else real(name, *a))
     assert not fused_gru_available()
     RNNRegressor(**fast_params(hidden_size=8, max_iter=2)).fit(X, y)
+
+
+def test_the_compiled_exp_is_exact_to_a_float32_ulp():
+    from sklearn_rnn._compiled import compiled_kernels
+
+    x = np.linspace(-100, 100, 200_001, dtype=np.float32)
+    out, scratch = np.empty_like(x), np.empty(x.shape, np.int32)
+    compiled_kernels().exp_into(x, out, scratch)
+    expected = np.exp(np.clip(x.astype(np.float64), -87, 88))  # clamped
+    np.testing.assert_allclose(out, expected, rtol=2e-7)
+    assert np.isfinite(out).all() and (out > 0).all()
 
 
 @pytest.mark.parametrize("make", [
