@@ -1,6 +1,7 @@
 """Training loops compiled with numba, for the CPU: a GRU layer's recurrence
-(forward and backward, used by ``_fused_gru``) and max-pooling by pairs
-(``_fused_pool``).
+(forward and backward, used by ``_fused_gru``), and the convolutional front
+end's batch normalisation with its ReLU and its max-pooling by pairs
+(``_fused_front_end``).
 
 This module imports numba at its top: it is imported only on first use, by
 :func:`sklearn_rnn._compiled.compiled_kernels`, which falls back to torch's
@@ -34,13 +35,21 @@ EXP_POLY = (F32(1.9875691500e-4), F32(1.3981999507e-3), F32(8.3334519073e-3),
             F32(4.1665795894e-2), F32(1.6666665459e-1), F32(5.0000001201e-1))
 
 
-def _jit(function):
+def _jit(function=None, *, reassociate=False):
     """``numba.njit`` without Python's lock, cached on disk where there is a
-    writable cache location (compiling the loops takes about a second)."""
+    writable cache location (compiling the loops takes about a second).
+    ``reassociate`` lets LLVM reorder a loop's sums, so that it can
+    vectorise them (each sum then adds in a few interleaved parts: the same
+    accuracy, another rounding)."""
+    if function is None:
+        return lambda function: _jit(function, reassociate=reassociate)
+    options = {"nogil": True}
+    if reassociate:
+        options["fastmath"] = {"reassoc"}
     try:
-        return numba.njit(cache=True, nogil=True)(function)
+        return numba.njit(cache=True, **options)(function)
     except RuntimeError:  # no writable cache location
-        return numba.njit(nogil=True)(function)
+        return numba.njit(**options)(function)
 
 
 @_jit
@@ -168,3 +177,76 @@ def max_pool_pairs_backward(d_out, second, T):
         for t in range(T_out):
             d_x[i, 2 * t + second[i, t]] = d_out[i, t]
     return d_x
+
+
+@_jit(reassociate=True)
+def batch_norm_relu_forward(x, weight, bias, eps):
+    """``relu(batch_norm(x))`` with the batch's statistics (a training
+    pass of ``BatchNorm1d``) on ``x`` (B, C, T): the output, the normalised
+    input (for the backward pass), and per channel the mean and the biased
+    variance (float64, for the running statistics) and 1 / std (float32)."""
+    B, C, T = x.shape
+    n = B * T
+    out = np.empty_like(x)
+    x_hat = np.empty_like(x)
+    mean = np.empty(C, dtype=np.float64)
+    var = np.empty(C, dtype=np.float64)
+    inv_std = np.empty(C, dtype=np.float32)
+    for c in range(C):
+        total = 0.0
+        for b in range(B):
+            for t in range(T):
+                total += x[b, c, t]
+        m = total / n
+        squares = 0.0
+        for b in range(B):
+            for t in range(T):
+                d = x[b, c, t] - m
+                squares += d * d
+        v = squares / n
+        mean[c] = m
+        var[c] = v
+        inv = F32(1.0 / np.sqrt(v + eps))
+        inv_std[c] = inv
+        m32 = F32(m)
+        scale = weight[c]
+        shift = bias[c]
+        for b in range(B):
+            for t in range(T):
+                h = (x[b, c, t] - m32) * inv
+                x_hat[b, c, t] = h
+                o = h * scale + shift
+                out[b, c, t] = o if o > F32(0.0) else F32(0.0)
+    return out, x_hat, mean, var, inv_std
+
+
+@_jit(reassociate=True)
+def batch_norm_relu_backward(d_out, out, x_hat, weight, inv_std):
+    """The gradients of :func:`batch_norm_relu_forward` with respect to its
+    input (B, C, T), weight and bias (C) given those of its output: the
+    ReLU passes a gradient where its output is positive, then batch norm's
+    (d - mean(d) - x_hat mean(d x_hat)) * weight / std."""
+    B, C, T = d_out.shape
+    n = B * T
+    d_x = np.empty_like(d_out)
+    d_weight = np.empty(C, dtype=np.float32)
+    d_bias = np.empty(C, dtype=np.float32)
+    for c in range(C):
+        total = 0.0
+        total_x = 0.0
+        for b in range(B):
+            for t in range(T):
+                if out[b, c, t] > F32(0.0):
+                    d = d_out[b, c, t]
+                    total += d
+                    total_x += d * x_hat[b, c, t]
+        d_weight[c] = total_x
+        d_bias[c] = total
+        k = weight[c] * inv_std[c]
+        mean_d = F32(total / n)
+        mean_dx = F32(total_x / n)
+        for b in range(B):
+            for t in range(T):
+                d = d_out[b, c, t] if out[b, c, t] > F32(0.0) else F32(0.0)
+                d_x[b, c, t] = k * (d - mean_d - x_hat[b, c, t] * mean_dx)
+    return d_x, d_weight, d_bias

@@ -7,8 +7,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from ._fused_front_end import batch_norm_relu, max_pool_pairs
 from ._fused_gru import run_recurrent
-from ._fused_pool import max_pool_pairs
 from ._tokens import PADDING_ID, UNKNOWN_ID
 
 __all__ = ["RecurrentNetwork", "NetworkEnsemble", "networks", "CELLS", "POOLINGS"]
@@ -394,9 +394,13 @@ class RecurrentNetwork(nn.Module):
                 if i == 0:
                     X = X.masked_fill(~mask.unsqueeze(1), 0.0)
             X = conv(X)
-            if self.conv_norms is not None:
-                X = _batch_norm(self.conv_norms[i], X, mask)
-            X = torch.relu(X)
+            if self.conv_norms is not None and mask is None:
+                # Batch norm and ReLU, compiled while training.
+                X = batch_norm_relu(self.conv_norms[i], X)
+            else:
+                if self.conv_norms is not None:
+                    X = _batch_norm(self.conv_norms[i], X, mask)
+                X = torch.relu(X)
             if mask is not None:
                 # The convolution (its bias, the valid neighbours) and the
                 # normalisation's shift made the padded steps non-zero: back
