@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._compat import HasMethods, Interval, StrOptions
 from ._forecast import recursive_forecast
+from ._fused_gru import fused_gru_available
 from ._plan import (
     SEASONAL_CENTRE_THRESHOLD,
     STEADY_TREND_THRESHOLD,
@@ -149,18 +150,25 @@ def one_scale_shares(series, window):
 def fits_side_by_side(regressors):
     """Whether the two fits of the mean run side by side in two threads:
     both are :class:`RNNRegressor` (whose training follows the thread
-    policy and can be cancelled), the thread policy is on and the caller's
-    torch setting holds two threads or more."""
+    policy and can be cancelled), the thread policy is on, the caller's
+    torch setting holds two threads or more, and neither trains a GRU
+    through the compiled loop (``cell='gru'`` with numba: its steps hold
+    Python's lock most of the time, and two of them side by side took
+    1.19x the time of one after the other on 2 cores, round 19; with
+    torch's loop, 0.80x)."""
     return (all(isinstance(r, RNNRegressor) for r in regressors)
-            and policy_enabled() and torch.get_num_threads() >= 2)
+            and policy_enabled() and torch.get_num_threads() >= 2
+            and not (fused_gru_available()
+                     and any(r.cell == "gru" for r in regressors)))
 
 
 def _fit_all(jobs):
     """Fit each ``(model, (X, y))`` of ``jobs``: the mean's two side by side
     when :func:`fits_side_by_side` allows (the same models as one after the
     other: each trains on its own generators, at the thread count its work
-    gets; on 2 cores a short series' two fits take about a fifth less time
-    together, round 18), else one after the other."""
+    gets; on 2 cores a short series' two fits with torch's GRU loop take
+    about a fifth less time together, round 18), else one after the
+    other."""
     if len(jobs) == 2 and fits_side_by_side([model for model, _ in jobs]):
         (first, first_data), (second, second_data) = jobs
         run_side_by_side(lambda: first.fit(*first_data),

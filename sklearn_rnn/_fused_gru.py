@@ -31,7 +31,7 @@ from ._compiled import compiled_kernels, numba_available
 from ._threads import STEP_WORK_PER_THREAD, recurrent_step_work
 
 __all__ = ["FUSED_GRU_MAX_STEP_WORK", "fused_gru_available", "use_fused_gru",
-           "run_recurrent"]
+           "trains_compiled", "run_recurrent"]
 
 # Multiply-adds of one step's hidden product (batch x 3 x hidden**2) up to
 # which the compiled loop runs. Measured forward + backward on one thread
@@ -57,21 +57,34 @@ def use_fused_gru(rnn, X):
     """Whether ``run_recurrent`` takes the compiled path for ``rnn`` on
     the padded batch ``X``: a training pass (module in training mode,
     gradients on, not traced or exported)."""
-    if type(rnn) is not nn.GRU or not rnn.training:
+    if not rnn.training:
         return False
     if not torch.is_grad_enabled() or torch.jit.is_tracing():
         return False
-    if not (rnn.batch_first and rnn.bias):
+    if not (isinstance(X, torch.Tensor) and X.dim() == 3
+            and X.device.type == "cpu" and X.dtype == torch.float32):
+        return False
+    return _compiled_layer(rnn, X.shape[0])
+
+
+def trains_compiled(module, batch_size):
+    """Whether training ``module`` (any network) on batches of
+    ``batch_size`` runs a GRU through the compiled loop."""
+    return any(_compiled_layer(layer, batch_size)
+               for layer in module.modules() if type(layer) is nn.GRU)
+
+
+def _compiled_layer(rnn, batch_size):
+    """The conditions on the layer itself: a float32 CPU ``nn.GRU``, batch
+    first, with biases, no dropout between layers, a small step."""
+    if type(rnn) is not nn.GRU or not (rnn.batch_first and rnn.bias):
         return False
     if rnn.num_layers > 1 and rnn.dropout > 0:
         return False  # nn.GRU's dropout between layers: its own draws
     weight = rnn.weight_hh_l0
     if weight.device.type != "cpu" or weight.dtype != torch.float32:
         return False
-    if not (isinstance(X, torch.Tensor) and X.dim() == 3
-            and X.device.type == "cpu" and X.dtype == torch.float32):
-        return False
-    work = recurrent_step_work(rnn, X.shape[0])
+    work = recurrent_step_work(rnn, batch_size)
     return work <= FUSED_GRU_MAX_STEP_WORK and fused_gru_available()
 
 

@@ -43,7 +43,7 @@ from ._compat import (
 )
 from ._module import NetworkEnsemble, _step_mask
 from ._sequences import dense_span
-from ._threads import check_cancelled, limit_threads
+from ._threads import check_cancelled, limit_threads, steps_hold_the_gil
 
 __all__ = ["SequenceDataset", "BatchSlicer", "TailSplit", "SequenceNet"]
 
@@ -367,7 +367,8 @@ class SequenceNet(NeuralNet):
         values = getattr(dataset, "X", None)
         n_steps = values.shape[1] if getattr(values, "ndim", 0) == 3 else None
         with limit_threads(self.module_, max(1, batch_size), n_steps) as lanes:
-            self._member_lanes = _member_lanes(self.module_, lanes, training)
+            self._member_lanes = _member_lanes(self.module_, lanes, training,
+                                               max(1, batch_size))
             for batch in iterator:
                 # A fit run beside another (RNNForecaster) stops here when
                 # the other fails or the caller is interrupted.
@@ -516,12 +517,15 @@ def _member_pool():
         return _pool
 
 
-def _member_lanes(module, lanes, training):
+def _member_lanes(module, lanes, training, batch_size):
     """Members that may train side by side: the free lanes of threads, on
     the CPU, without dropout (whose draws from torch's process-wide
-    generator would then interleave in an order that changes between runs).
-    """
+    generator would then interleave in an order that changes between runs),
+    unless what their steps spend lies mostly in Python (see
+    ``steps_hold_the_gil``)."""
     if not training or lanes < 2 or not isinstance(module, NetworkEnsemble):
+        return 1
+    if steps_hold_the_gil(module, batch_size):
         return 1
     if any((isinstance(layer, torch.nn.Dropout) and layer.p > 0)
            or (isinstance(layer, torch.nn.RNNBase) and layer.dropout > 0)

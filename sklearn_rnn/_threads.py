@@ -29,7 +29,9 @@ setting alone.
 Two independent fits of one call (``RNNForecaster``'s recursive and direct
 models) may run side by side in two threads of the caller's setting
 (:func:`run_side_by_side`); each is cancelled at its next batch when the
-other fails or the caller is interrupted (:func:`cancel_when`).
+other fails or the caller is interrupted (:func:`cancel_when`). Neither
+they nor an ensemble's members (in lanes) run side by side when their steps
+hold Python's lock most of the time (:func:`steps_hold_the_gil`).
 """
 
 import os
@@ -41,8 +43,8 @@ from torch import nn
 
 __all__ = ["STEP_WORK_PER_THREAD", "CONV_WORK_FOR_ALL_THREADS",
            "recurrent_step_work", "convolution_work", "training_threads",
-           "limit_threads", "FitCancelled", "cancel_when", "check_cancelled",
-           "run_side_by_side"]
+           "limit_threads", "steps_hold_the_gil", "FitCancelled",
+           "cancel_when", "check_cancelled", "run_side_by_side"]
 
 # Multiply-adds of one recurrent step per thread, measured on 2 idle cores
 # (torch 2.13, OpenMP): RNN-64 x batch 32 or 64 (0.13 M, 0.26 M) trains up
@@ -230,6 +232,39 @@ def limit_threads(module, batch_size, n_steps=None):
             _active -= 1
         if torch.get_num_threads() != before:
             torch.set_num_threads(before)
+
+
+def steps_hold_the_gil(module, batch_size):
+    """Whether a training step of ``module`` on batches of ``batch_size``
+    spends most of its time holding Python's lock, so that two such steps
+    in threads of one process take longer together than one after the
+    other: a GRU that trains through the compiled loop (its recurrence is
+    one short call without the lock; the rest of the step, autograd's glue,
+    the optimiser and the training loop, is Python) with no convolutional
+    front end (whose large convolutions run without it).
+
+    Measured on 2 cores (round 19, benchmarks/results/round19-compiled-front-end.md):
+    ItalyPowerDemand's three members in two lanes 1.38x the time of one
+    lane, ``RNNForecaster``'s two fits side by side 1.19x one after the
+    other; ArrowHead's members (a front end) 0.77x; the fits side by side
+    with torch's own GRU loop 0.80x. An ensemble's members then train one
+    after the other (``SequenceNet``), and so do a forecaster's two models.
+
+    Examples
+    --------
+    >>> from torch import nn
+    >>> steps_hold_the_gil(nn.LSTM(1, 8, batch_first=True), batch_size=8)
+    False
+    """
+    # Imported here: _fused_gru imports this module.
+    from ._fused_gru import trains_compiled
+    from ._module import NetworkEnsemble
+
+    members = (module.members if isinstance(module, NetworkEnsemble)
+               else [module])
+    front_end = any(getattr(member, "conv", None) is not None
+                    for member in members)
+    return not front_end and trains_compiled(module, batch_size)
 
 
 class FitCancelled(Exception):

@@ -23,6 +23,7 @@ from sklearn_rnn import (
     make_windows,
     save_model,
 )
+from sklearn_rnn._fused_gru import fused_gru_available
 from sklearn_rnn._module import NetworkEnsemble, RecurrentNetwork
 from sklearn_rnn._plan import (
     EARLY_STOPPING_MIN_WINDOWS,
@@ -34,6 +35,10 @@ from sklearn_rnn._threads import convolution_work
 
 SMALL = fast_params(hidden_size=4, max_iter=3, average_weights=False,
                     omit=('ensemble_size',))
+# Members that train in lanes on two threads: not a GRU through the compiled
+# loop without a front end, whose steps hold Python's lock (those train in
+# turn: test_compiled_grus_without_a_front_end_train_in_turn).
+LANES = {**SMALL, "cell": "lstm"}
 
 
 def _data(n=24, T=12, seed=0):
@@ -260,23 +265,37 @@ def test_members_trained_side_by_side_match_one_after_the_other(two_threads):
     # members train in two lanes of a thread pool; without, in turn. Each
     # member is the same computation either way.
     X, y, _ = _data()
-    side_by_side = RNNClassifier(**SMALL).fit(X, y)
+    side_by_side = RNNClassifier(**LANES).fit(X, y)
     assert side_by_side.net_._member_lanes == 2
     torch.set_num_threads(1)
-    in_turn = RNNClassifier(**SMALL).fit(X, y)
+    in_turn = RNNClassifier(**LANES).fit(X, y)
     assert in_turn.net_._member_lanes == 1
     assert side_by_side.loss_curve_ == in_turn.loss_curve_
     assert_allclose(side_by_side.predict_proba(X), in_turn.predict_proba(X),
                     rtol=0, atol=0)
 
 
+def test_compiled_grus_without_a_front_end_train_in_turn(two_threads,
+                                                         monkeypatch):
+    # Their steps hold Python's lock most of the time: two lanes took longer
+    # than one (round 19). A front end's convolutions run without it.
+    X, y, _ = _data()
+    compiled = fused_gru_available()
+    assert RNNClassifier(**SMALL).fit(X, y).net_._member_lanes == (
+        1 if compiled else 2)
+    front_end = RNNClassifier(**SMALL, conv_layers=1).fit(X, y)
+    assert front_end.net_._member_lanes == 2
+    monkeypatch.setenv("SKLEARN_RNN_FUSED_GRU", "off")  # torch's GRU loop
+    assert RNNClassifier(**SMALL).fit(X, y).net_._member_lanes == 2
+
+
 def test_members_with_dropout_train_in_turn(two_threads):
     # Dropout draws from torch's process-wide generator: in parallel the
     # draws would interleave differently from run to run.
     X, y, _ = _data()
-    first = RNNClassifier(**SMALL, dropout=0.5).fit(X, y)
+    first = RNNClassifier(**LANES, dropout=0.5).fit(X, y)
     assert first.net_._member_lanes == 1
-    again = RNNClassifier(**SMALL, dropout=0.5).fit(X, y)
+    again = RNNClassifier(**LANES, dropout=0.5).fit(X, y)
     assert_allclose(first.predict_proba(X), again.predict_proba(X), rtol=0, atol=0)
 
 
@@ -328,7 +347,7 @@ def test_a_forked_child_trains_members_in_its_own_pool():
     # object but none of its threads: it must not wait on them.
     env = {**os.environ, "OMP_NUM_THREADS": "2"}
     done = subprocess.run(
-        [sys.executable, "-c", _FORK_AFTER_A_FIT.format(params=SMALL)],
+        [sys.executable, "-c", _FORK_AFTER_A_FIT.format(params=LANES)],
         capture_output=True, text=True, timeout=300, env=env,
     )
     assert done.returncode == 0, done.stderr[-4000:]
