@@ -671,7 +671,12 @@ beside the classics (deterministic, run once):
   equal to float rounding, so the trajectories of the fits differ a
   little): 0.604 against 0.603, no series moved by 10 %, the fit per series
   5.5 -> 3.6 s (`round18-fused-gru-{a,b}.json`, `round18-fused-gru.md`).
-  The tables' round-17 figures below stand for both.
+- `r19-compiled-exp`: the same forecaster with the compiled GRU's gates in
+  float32 and a vectorised exp (round 19; results equal to float rounding):
+  0.599, only taylor moved by 10 % (0.47 -> 0.40), the fit per series 3.6 ->
+  2.8 s (`round19-compiled-exp-{a,b}.json`,
+  `round19-compiled-front-end.md`).
+  The tables' round-17 figures below stand for all three.
 
 - **Where it stands.** Geometric mean of the MASE ratio to the seasonal
   naive forecast (22 series and 5 panels): recursive **0.670** (0.713 in

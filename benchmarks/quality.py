@@ -453,7 +453,14 @@ the same equations, results equal to float rounding, so each seed's
 trajectory differs a little; rerun in one run beside MiniRocket and 1-NN,
 ArrowHead also on seeds 3-5 and digits, Covid3Month and the sine beside:
 ItalyPowerDemand 10.5 -> 3.9 s, ArrowHead 44.7 -> 22 s, ACSF1 48.6 -> 44 s,
-benchmarks/results/round18-fused-gru.md). The user guide's page
+benchmarks/results/round18-fused-gru.md) and `round-19-compiled-front-end`
+(the same defaults, the GRU's gates in float32 with a vectorised exp and the
+front end's batch norm, ReLU and pooling compiled: results equal to float
+rounding; rerun in one run beside MiniRocket and 1-NN, beside the same run
+of round 18's main, `round-19-baseline-7775129`: ItalyPowerDemand 3.5 ->
+3.3 s, ArrowHead 25 -> 19 s, ACSF1 49 -> 31 s; ArrowHead also on seeds
+3-5, PLAID, Covid3Month, digits and the sine beside,
+benchmarks/results/round19-compiled-front-end.md). The user guide's page
 "Getting a good model" reads these tables.
 
 ## What runs
