@@ -30,7 +30,8 @@ from torch import nn
 from ._compiled import compiled_kernels, numba_available
 from ._threads import STEP_WORK_PER_THREAD, recurrent_step_work
 
-__all__ = ["FUSED_GRU_MAX_STEP_WORK", "fused_gru_available", "use_fused_gru",
+__all__ = ["FUSED_GRU_MAX_STEP_WORK", "FUSED_GRU_MAX_INFERENCE_WORK",
+           "fused_gru_available", "use_fused_gru", "infers_compiled",
            "trains_compiled", "run_recurrent"]
 
 # Multiply-adds of one step's hidden product (batch x 3 x hidden**2) up to
@@ -43,6 +44,13 @@ __all__ = ["FUSED_GRU_MAX_STEP_WORK", "fused_gru_available", "use_fused_gru",
 # the small steps, those the thread policy gives one thread, go through the
 # compiled loop.
 FUSED_GRU_MAX_STEP_WORK = STEP_WORK_PER_THREAD
+
+# The same bound for a forward pass without gradients (predictions,
+# validation passes): the compiled forward keeps no gates and wins further.
+# Measured on one thread (round 19, benchmarks/results/round19-compiled-front-end.md),
+# 24 steps: a predict block of 64 rows x GRU-64 (786 K) 0.59x nn.GRU's
+# time, 64 x 96 (1.8 M) 0.75x, 64 x 128 (3.1 M) 0.94x, 64 x 256 1.1x.
+FUSED_GRU_MAX_INFERENCE_WORK = 2_000_000
 
 
 def fused_gru_available():
@@ -67,6 +75,21 @@ def use_fused_gru(rnn, X):
     return _compiled_layer(rnn, X.shape[0])
 
 
+def infers_compiled(rnn, X):
+    """Whether ``run_recurrent`` runs ``rnn`` on the padded batch ``X``
+    through the compiled forward loop: no gradients (a prediction or a
+    validation pass), and no dropout that training mode would apply."""
+    if torch.is_grad_enabled() or torch.jit.is_tracing():
+        return False
+    if rnn.training and rnn.num_layers > 1 and rnn.dropout > 0:
+        return False
+    if not (isinstance(X, torch.Tensor) and X.dim() == 3
+            and X.device.type == "cpu" and X.dtype == torch.float32):
+        return False
+    return _compiled_layer(rnn, X.shape[0], FUSED_GRU_MAX_INFERENCE_WORK,
+                           dropout_matters=False)
+
+
 def trains_compiled(module, batch_size):
     """Whether training ``module`` (any network) on batches of
     ``batch_size`` runs a GRU through the compiled loop."""
@@ -74,24 +97,31 @@ def trains_compiled(module, batch_size):
                for layer in module.modules() if type(layer) is nn.GRU)
 
 
-def _compiled_layer(rnn, batch_size):
+def _compiled_layer(rnn, batch_size, max_work=FUSED_GRU_MAX_STEP_WORK,
+                    dropout_matters=True):
     """The conditions on the layer itself: a float32 CPU ``nn.GRU``, batch
-    first, with biases, no dropout between layers, a small step."""
+    first, with biases, no dropout between layers (when it would apply), a
+    step of at most ``max_work`` multiply-adds."""
     if type(rnn) is not nn.GRU or not (rnn.batch_first and rnn.bias):
         return False
-    if rnn.num_layers > 1 and rnn.dropout > 0:
+    if dropout_matters and rnn.num_layers > 1 and rnn.dropout > 0:
         return False  # nn.GRU's dropout between layers: its own draws
     weight = rnn.weight_hh_l0
     if weight.device.type != "cpu" or weight.dtype != torch.float32:
         return False
     work = recurrent_step_work(rnn, batch_size)
-    return work <= FUSED_GRU_MAX_STEP_WORK and fused_gru_available()
+    return work <= max_work and fused_gru_available()
 
 
 def run_recurrent(rnn, X):
     """``rnn(X)``, through the compiled GRU where :func:`use_fused_gru`
-    allows: ``(output, h_n)`` as ``nn.GRU`` returns them."""
-    if not use_fused_gru(rnn, X) or compiled_kernels() is None:
+    (training) or :func:`infers_compiled` (no gradients) allows:
+    ``(output, h_n)`` as ``nn.GRU`` returns them."""
+    if use_fused_gru(rnn, X) and compiled_kernels() is not None:
+        run_layer = _GRULayer.apply
+    elif infers_compiled(rnn, X) and compiled_kernels() is not None:
+        run_layer = _infer_layer
+    else:
         return rnn(X)
     directions = 2 if rnn.bidirectional else 1
     finals = []
@@ -103,11 +133,22 @@ def run_recurrent(rnn, X):
             weights = [getattr(rnn, name + suffix) for name in
                        ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
             steps = layer_input.flip(1) if direction else layer_input
-            output = _GRULayer.apply(steps, *weights)
+            output = run_layer(steps, *weights)
             finals.append(output[:, -1])
             outputs.append(output.flip(1) if direction else output)
         layer_input = torch.cat(outputs, dim=2) if directions == 2 else outputs[0]
     return layer_input, torch.stack(finals)
+
+
+def _infer_layer(X, w_ih, w_hh, b_ih, b_hh):
+    """One layer and direction without gradients: the outputs of every
+    step, (B, T, H)."""
+    B, T, _ = X.shape
+    gi = torch.addmm(b_ih, X.reshape(B * T, -1), w_ih.t()).view(B, T, -1)
+    states = compiled_kernels().gru_forward(
+        np.ascontiguousarray(gi.numpy()),
+        np.ascontiguousarray(w_hh.numpy().T), b_hh.numpy(), False)[0]
+    return torch.from_numpy(states[1:]).transpose(0, 1)
 
 
 class _GRULayer(torch.autograd.Function):
@@ -121,7 +162,7 @@ class _GRULayer(torch.autograd.Function):
         states, r_all, z_all, n_all, hn_all = compiled_kernels().gru_forward(
             gi.detach().numpy(),
             np.ascontiguousarray(w_hh.detach().numpy().T),
-            b_hh.detach().numpy())
+            b_hh.detach().numpy(), True)
         ctx.save_for_backward(X, w_ih, w_hh)
         ctx.gates = (states, r_all, z_all, n_all, hn_all)
         return torch.from_numpy(states[1:]).transpose(0, 1)

@@ -72,25 +72,29 @@ def exp_into(x, out, bits):
 
 
 @_jit
-def gru_forward(gi, w_hh_t, b_hh):
+def gru_forward(gi, w_hh_t, b_hh, keep_gates):
     """A GRU layer's recurrence from a zero state: ``gi`` (B, T, 3H) the
     input projections (with their bias), ``w_hh_t`` (H, 3H) the transposed
     hidden weights; returns the states (T + 1, B, H) and the gates r, z, n
-    and the hidden part of n's input, each (T, B, H). nn.GRU's equations:
+    and the hidden part of n's input, each (T, B, H) when ``keep_gates``
+    (for the backward pass), else only the last step's (1, B, H: a
+    prediction needs none of them). nn.GRU's equations:
     r = sigmoid(gi_r + gh_r), z = sigmoid(gi_z + gh_z),
     n = tanh(gi_n + r * gh_n), h' = n + z * (h - n), with tanh(x) computed
     as 2 sigmoid(2x) - 1 (absolute error below 1e-7)."""
     B, T, H3 = gi.shape
     H = H3 // 3
     states = np.zeros((T + 1, B, H), dtype=np.float32)
-    r_all = np.empty((T, B, H), dtype=np.float32)
-    z_all = np.empty((T, B, H), dtype=np.float32)
-    n_all = np.empty((T, B, H), dtype=np.float32)
-    hn_all = np.empty((T, B, H), dtype=np.float32)
+    T_gates = T if keep_gates else 1
+    r_all = np.empty((T_gates, B, H), dtype=np.float32)
+    z_all = np.empty((T_gates, B, H), dtype=np.float32)
+    n_all = np.empty((T_gates, B, H), dtype=np.float32)
+    hn_all = np.empty((T_gates, B, H), dtype=np.float32)
     pre = np.empty(2 * H, dtype=np.float32)
     ex = np.empty(2 * H, dtype=np.float32)
     bits = np.empty(2 * H, dtype=np.int32)
     for t in range(T):
+        g = t if keep_gates else 0  # where this step's gates go
         gh = np.dot(states[t], w_hh_t)
         for b in range(B):
             # exp(-x) of r's and z's pre-activations, then the sigmoids.
@@ -100,15 +104,15 @@ def gru_forward(gi, w_hh_t, b_hh):
             for j in range(H):
                 r = ONE / (ONE + ex[j])
                 hn = gh[b, 2 * H + j] + b_hh[2 * H + j]
-                r_all[t, b, j] = r
-                z_all[t, b, j] = ONE / (ONE + ex[H + j])
-                hn_all[t, b, j] = hn
+                r_all[g, b, j] = r
+                z_all[g, b, j] = ONE / (ONE + ex[H + j])
+                hn_all[g, b, j] = hn
                 pre[j] = -TWO * (gi[b, t, 2 * H + j] + r * hn)
             exp_into(pre[:H], ex[:H], bits[:H])
             for j in range(H):
                 n = TWO / (ONE + ex[j]) - ONE
-                z = z_all[t, b, j]
-                n_all[t, b, j] = n
+                z = z_all[g, b, j]
+                n_all[g, b, j] = n
                 states[t + 1, b, j] = n + z * (states[t, b, j] - n)
     return states, r_all, z_all, n_all, hn_all
 

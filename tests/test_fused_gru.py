@@ -15,8 +15,10 @@ from torch.nn.utils.rnn import pack_padded_sequence
 
 from sklearn_rnn import RNNClassifier, RNNRegressor
 from sklearn_rnn._fused_gru import (
+    FUSED_GRU_MAX_INFERENCE_WORK,
     FUSED_GRU_MAX_STEP_WORK,
     fused_gru_available,
+    infers_compiled,
     run_recurrent,
     use_fused_gru,
 )
@@ -44,6 +46,38 @@ def test_outputs_states_and_gradients_are_nn_grus(options):
         np.testing.assert_allclose(ours.detach(), theirs.detach(), atol=1e-6)
     for ours, theirs in zip(grads[1], grads[0], strict=True):
         np.testing.assert_allclose(ours, theirs, atol=1e-5)
+
+
+@pytest.mark.parametrize("options", [
+    {}, {"bidirectional": True}, {"num_layers": 2, "dropout": 0.5},
+    {"num_layers": 2, "bidirectional": True}])
+def test_predictions_without_gradients_are_nn_grus(options):
+    torch.manual_seed(0)
+    gru = nn.GRU(3, 16, batch_first=True, **options).eval()
+    X = torch.randn(5, 7, 3)
+    with torch.inference_mode():
+        assert infers_compiled(gru, X)
+        compiled, reference = run_recurrent(gru, X), gru(X)
+    for ours, theirs in zip(compiled, reference, strict=True):
+        assert ours.shape == theirs.shape
+        np.testing.assert_allclose(ours, theirs, atol=1e-6)
+
+
+def test_the_compiled_forward_only_without_gradients():
+    gru = nn.GRU(2, 8, batch_first=True)
+    X = torch.randn(4, 5, 2)
+    assert not infers_compiled(gru, X)  # gradients on: the training path
+    with torch.no_grad():
+        assert infers_compiled(gru, X)
+        # Training mode with dropout between layers: nn.GRU draws it.
+        dropout = nn.GRU(2, 8, num_layers=2, dropout=0.5, batch_first=True)
+        assert not infers_compiled(dropout, X)
+        assert infers_compiled(dropout.eval(), X)
+        assert not infers_compiled(gru, X.double())
+        wide = nn.GRU(2, 64, batch_first=True)
+        rows = FUSED_GRU_MAX_INFERENCE_WORK // (3 * 64 * 64)
+        assert infers_compiled(wide, torch.randn(rows, 5, 2))
+        assert not infers_compiled(wide, torch.randn(rows + 1, 5, 2))
 
 
 def test_used_only_where_its_conditions_hold(monkeypatch):
