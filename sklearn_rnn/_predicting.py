@@ -15,12 +15,17 @@ from ._net import as_dataset
 # one window per step) against big predicts, which pay a per-call cost per
 # block. ``python -m benchmarks.predict_latency`` (GRU-64, windows of 24, one
 # thread), blocks of 256 / 64 / 32: one window 5.7 / 1.8 / 1.2 ms, a 30-step
-# recursive forecast 167 / 55 / 36 ms, 10,000 windows 196 / 225 / 280 ms.
-PREDICT_BATCH_SIZE = 64
+# recursive forecast 167 / 55 / 36 ms, 10,000 windows 196 / 225 / 280 ms
+# with nn.GRU (round 13: 64). With the compiled forward loop (round 19),
+# blocks of 64 / 32: one window 1.37 / 0.90 ms, the recursive forecast 43 /
+# 27 ms, 10,000 windows 168 / 212 ms: 32 brings a single window to about a
+# millisecond (issue 25) while big predicts stay faster than with nn.GRU's
+# 64 (225 ms).
+PREDICT_BATCH_SIZE = 32
 
 
-def predict_blocks(dataset):
-    """The rows of ``dataset`` in blocks of exactly ``PREDICT_BATCH_SIZE``.
+def predict_blocks(dataset, block_size=PREDICT_BATCH_SIZE):
+    """The rows of ``dataset`` in blocks of exactly ``block_size`` rows.
 
     Yields ``(positions, X_block, lengths, rows)``: the block's first
     ``rows`` rows belong at ``positions`` of the result, the rest is zero
@@ -30,20 +35,20 @@ def predict_blocks(dataset):
     order = None
     if dataset.lengths is not None:
         order = torch.argsort(dataset.lengths, stable=True)
-    for start in range(0, len(dataset), PREDICT_BATCH_SIZE):
+    for start in range(0, len(dataset), block_size):
         if order is None:
-            index = slice(start, start + PREDICT_BATCH_SIZE)
+            index = slice(start, start + block_size)
         else:
-            index = order[start : start + PREDICT_BATCH_SIZE]
+            index = order[start : start + block_size]
         Xi, _ = dataset.take(index)
         X_block, lengths = Xi["X"], Xi.get("lengths")
         rows = X_block.shape[0]
-        if rows < PREDICT_BATCH_SIZE:
+        if rows < block_size:
             X_block = torch.nn.functional.pad(
-                X_block, (0, 0, 0, 0, 0, PREDICT_BATCH_SIZE - rows))
+                X_block, (0, 0, 0, 0, 0, block_size - rows))
             if lengths is not None:
                 lengths = torch.nn.functional.pad(
-                    lengths, (0, PREDICT_BATCH_SIZE - rows), value=1)
+                    lengths, (0, block_size - rows), value=1)
         # Rows sorted by length go back to their own places.
         yield (index if order is None else index.numpy()), X_block, lengths, rows
 
