@@ -17,8 +17,10 @@ Used while training (gradients on) when every condition holds: a
 ``nn.GRU`` on the CPU in float32, batch first, with biases, a padded (not
 packed) batch, no dropout between layers, a step's hidden product of at
 most ``FUSED_GRU_MAX_STEP_WORK`` multiply-adds, numba installed, and
-``SKLEARN_RNN_FUSED_GRU`` not set to ``off``. Predictions always run
-``nn.GRU`` itself (and so does the ONNX export).
+``SKLEARN_RNN_FUSED_GRU`` not set to ``off``. A forward pass without
+gradients (predictions, validation passes) runs the same forward loop
+without keeping the gates, up to ``FUSED_GRU_MAX_INFERENCE_WORK``. The ONNX
+export writes ``nn.GRU``'s own graph.
 """
 
 import os
