@@ -675,8 +675,13 @@ beside the classics (deterministic, run once):
   float32 and a vectorised exp (round 19; results equal to float rounding):
   0.599, only taylor moved by 10 % (0.47 -> 0.40), the fit per series 3.6 ->
   2.8 s (`round19-compiled-exp-{a,b}.json`,
-  `round19-compiled-front-end.md`).
-  The tables' round-17 figures below stand for all three.
+  `round19-compiled-front-end.md`). `r19-compiled-inference`: that and
+  predictions and validation passes through the compiled forward loop,
+  predictions in blocks of 32 (round 19's main): 0.607, only taylor moved
+  by 10 % (0.47 -> 0.56: its early-stopping epoch follows the validation
+  losses' last digits), the fit per series 2.9 s
+  (`round19-compiled-inference-{a,b}.json`).
+  The tables' round-17 figures below stand for all four.
 
 - **Where it stands.** Geometric mean of the MASE ratio to the seasonal
   naive forecast (22 series and 5 panels): recursive **0.670** (0.713 in
