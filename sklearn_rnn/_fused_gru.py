@@ -148,8 +148,9 @@ def _infer_layer(X, w_ih, w_hh, b_ih, b_hh):
     B, T, _ = X.shape
     gi = torch.addmm(b_ih, X.reshape(B * T, -1), w_ih.t()).view(B, T, -1)
     states = compiled_kernels().gru_forward(
-        np.ascontiguousarray(gi.numpy()),
-        np.ascontiguousarray(w_hh.numpy().T), b_hh.numpy(), False)[0]
+        np.ascontiguousarray(gi.detach().numpy()),
+        np.ascontiguousarray(w_hh.detach().numpy().T),
+        b_hh.detach().numpy(), False)[0]
     return torch.from_numpy(states[1:]).transpose(0, 1)
 
 

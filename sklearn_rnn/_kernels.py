@@ -57,10 +57,14 @@ def exp_into(x, out, bits):
     """``out[i] = exp(x[i])`` for float32 vectors; ``bits`` (int32, the
     same length) is scratch space. Inputs below -87 or above 88 are clamped
     (exp underflows to the smallest normal or stays finite): the GRU feeds
-    it only -(pre-activations), where a sigmoid is then exact to 0 or 1."""
+    it only -(pre-activations), where a sigmoid is then exact to 0 or 1. A
+    NaN stays NaN (the comparisons below are false for it), so a network
+    whose weights diverged still gives NaN losses, as with ``nn.GRU``."""
     c0, c1, c2, c3, c4, c5 = EXP_POLY
     for i in range(x.shape[0]):
-        v = min(max(x[i], EXP_MIN), EXP_MAX)
+        v = x[i]
+        v = EXP_MIN if v < EXP_MIN else v
+        v = EXP_MAX if v > EXP_MAX else v
         k = np.floor(v * LOG2E + F32(0.5))
         r = v - k * LN2_HI - k * LN2_LO
         p = ((((c0 * r + c1) * r + c2) * r + c3) * r + c4) * r + c5

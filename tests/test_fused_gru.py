@@ -150,6 +150,22 @@ def test_the_compiled_exp_is_exact_to_a_float32_ulp():
     expected = np.exp(np.clip(x.astype(np.float64), -87, 88))  # clamped
     np.testing.assert_allclose(out, expected, rtol=2e-7)
     assert np.isfinite(out).all() and (out > 0).all()
+    special = np.array([np.nan, np.inf, -np.inf], dtype=np.float32)
+    compiled_kernels().exp_into(special, out[:3], scratch[:3])
+    assert np.isnan(out[0]) and np.isfinite(out[1:]).all()
+
+
+def test_a_nan_reaches_the_outputs_as_with_nn_gru():
+    # A diverged network must still show NaN losses, not finite garbage.
+    gru = nn.GRU(2, 8, batch_first=True)
+    X = torch.randn(3, 4, 2)
+    X[1, 2, 0] = float("nan")
+    for grad in (True, False):
+        with torch.set_grad_enabled(grad):
+            output, state = run_recurrent(gru, X)
+            reference, _ = gru(X)
+        np.testing.assert_array_equal(output.isnan(), reference.isnan())
+        assert output[1, 2:].isnan().all() and not output[0].isnan().any()
 
 
 @pytest.mark.parametrize("make", [
