@@ -224,7 +224,8 @@ def batch_norm_relu_forward(x, weight, bias, eps):
                 h = (x[b, c, t] - m32) * inv
                 x_hat[b, c, t] = h
                 o = h * scale + shift
-                out[b, c, t] = o if o > F32(0.0) else F32(0.0)
+                # torch's ReLU: a NaN stays NaN (a diverged network's).
+                out[b, c, t] = F32(0.0) if o <= F32(0.0) else o
     return out, x_hat, mean, var, inv_std
 
 

@@ -74,6 +74,16 @@ def test_batch_norm_relu_is_torchs(shape, momentum):
         np.testing.assert_allclose(getattr(ours, name), buffer, rtol=1e-6)
 
 
+def test_batch_norm_relu_keeps_a_nan_as_torch_does():
+    X = torch.randn(4, 3, 5)
+    X[0, 1, 2] = float("nan")  # a diverged network's activations
+    X.requires_grad_()
+    ours = batch_norm_relu(nn.BatchNorm1d(3), X)
+    theirs = torch.relu(nn.BatchNorm1d(3)(X))
+    np.testing.assert_array_equal(ours.isnan(), theirs.isnan())
+    assert ours[:, 1].isnan().all() and not ours[:, 0].isnan().any()
+
+
 def test_batch_norm_relu_compiled_only_while_training():
     norm = nn.BatchNorm1d(3)
     X = torch.randn(4, 3, 5, requires_grad=True)
