@@ -12,7 +12,9 @@ import importlib.util
 import threading
 import warnings
 
-__all__ = ["numba_available", "compiled_kernels"]
+import torch
+
+__all__ = ["numba_available", "compiled_kernels", "compiled_batch"]
 
 _kernels = None  # the _kernels module once loaded; False if numba failed
 _kernels_lock = threading.Lock()
@@ -44,3 +46,11 @@ def compiled_kernels():
                     "training runs torch's own operations (slower on the "
                     "CPU, the same results).", RuntimeWarning, stacklevel=3)
         return _kernels or None
+
+
+def compiled_batch(X):
+    """Whether ``X`` is a batch the compiled loops take: a 3-D float32
+    tensor on the CPU (not a packed sequence), outside tracing."""
+    return (isinstance(X, torch.Tensor) and X.dim() == 3
+            and X.device.type == "cpu" and X.dtype == torch.float32
+            and not torch.jit.is_tracing())

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from ._compiled import compiled_kernels
+from ._compiled import compiled_batch, compiled_kernels
 
 __all__ = ["batch_norm_relu", "max_pool_pairs"]
 
@@ -67,9 +67,7 @@ def _compiled_pass(X):
     """Whether a training step on ``X`` (B, C, T) can run the compiled
     loops: gradients on, float32 on the CPU, not traced, numba usable."""
     return (torch.is_grad_enabled() and X.requires_grad
-            and X.device.type == "cpu" and X.dtype == torch.float32
-            and X.dim() == 3 and not torch.jit.is_tracing()
-            and compiled_kernels() is not None)
+            and compiled_batch(X) and compiled_kernels() is not None)
 
 
 class _BatchNormReLU(torch.autograd.Function):

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._compiled import compiled_kernels, numba_available
+from ._compiled import compiled_batch, compiled_kernels, numba_available
 from ._threads import STEP_WORK_PER_THREAD, recurrent_step_work
 
 __all__ = ["FUSED_GRU_MAX_STEP_WORK", "FUSED_GRU_MAX_INFERENCE_WORK",
@@ -67,12 +67,7 @@ def use_fused_gru(rnn, X):
     """Whether ``run_recurrent`` takes the compiled path for ``rnn`` on
     the padded batch ``X``: a training pass (module in training mode,
     gradients on, not traced or exported)."""
-    if not rnn.training:
-        return False
-    if not torch.is_grad_enabled() or torch.jit.is_tracing():
-        return False
-    if not (isinstance(X, torch.Tensor) and X.dim() == 3
-            and X.device.type == "cpu" and X.dtype == torch.float32):
+    if not (rnn.training and torch.is_grad_enabled() and compiled_batch(X)):
         return False
     return _compiled_layer(rnn, X.shape[0])
 
@@ -81,12 +76,9 @@ def infers_compiled(rnn, X):
     """Whether ``run_recurrent`` runs ``rnn`` on the padded batch ``X``
     through the compiled forward loop: no gradients (a prediction or a
     validation pass), and no dropout that training mode would apply."""
-    if torch.is_grad_enabled() or torch.jit.is_tracing():
+    if torch.is_grad_enabled() or not compiled_batch(X):
         return False
     if rnn.training and rnn.num_layers > 1 and rnn.dropout > 0:
-        return False
-    if not (isinstance(X, torch.Tensor) and X.dim() == 3
-            and X.device.type == "cpu" and X.dtype == torch.float32):
         return False
     return _compiled_layer(rnn, X.shape[0], FUSED_GRU_MAX_INFERENCE_WORK,
                            dropout_matters=False)

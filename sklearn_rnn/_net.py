@@ -361,14 +361,15 @@ class SequenceNet(NeuralNet):
         # the batch: keep the (detached) tensors and read them all at once
         # at the end of the epoch, so the host can queue the next batches.
         defer = type(history) is History
-        batch_size = getattr(iterator, "batch_size", None) or self.batch_size
+        batch_size = max(1, getattr(iterator, "batch_size", None)
+                         or self.batch_size)
         batch_count = 0
         dataset = getattr(iterator, "dataset", None)
         values = getattr(dataset, "X", None)
         n_steps = values.shape[1] if getattr(values, "ndim", 0) == 3 else None
-        with limit_threads(self.module_, max(1, batch_size), n_steps) as lanes:
+        with limit_threads(self.module_, batch_size, n_steps) as lanes:
             self._member_lanes = _member_lanes(self.module_, lanes, training,
-                                               max(1, batch_size))
+                                               batch_size)
             for batch in iterator:
                 # A fit run beside another (RNNForecaster) stops here when
                 # the other fails or the caller is interrupted.
