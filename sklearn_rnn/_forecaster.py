@@ -285,11 +285,15 @@ class RNNForecaster(BaseEstimator):
 
     Each fit starts from clones of ``regressor``; a fit that raises or is
     interrupted leaves a fitted forecaster as it was. With two torch threads
-    or more (a multi-core machine's default), the mean's two fits run side
-    by side in two threads, with the same forecasts as one after the other
-    (each trains at the thread count its work gets; a Ctrl-C or a failure
-    in either stops both); on 2 cores a short series' fit takes about a
-    fifth less time. :func:`save_model` stores a fitted forecaster whole
+    or more (a multi-core machine's default) and a regressor whose training
+    is mostly torch's work (an LSTM or RNN cell, or
+    ``SKLEARN_RNN_FUSED_GRU=off``), the mean's two fits run side by side in
+    two threads, with the same forecasts as one after the other (each
+    trains at the thread count its work gets; a Ctrl-C or a failure in
+    either stops both); on 2 cores a short series' fit takes about a fifth
+    less time. The default GRU trains through a compiled loop whose steps
+    are mostly Python's, and its two fits run one after the other (side by
+    side they took 1.19x as long). :func:`save_model` stores a fitted forecaster whole
     when its ``regressor`` is None or an :class:`RNNRegressor`, in a file
     that :func:`load_model` checks as it checks an estimator's; pickle or
     joblib store any.

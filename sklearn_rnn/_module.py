@@ -345,8 +345,8 @@ class RecurrentNetwork(nn.Module):
         if packed:
             X = pack_padded_sequence(X, lengths, batch_first=True,
                                      enforce_sorted=False)
-        # Training a GRU on the CPU: its recurrence compiled whole (the same
-        # equations; see _fused_gru).
+        # A small GRU on the CPU: its recurrence compiled whole, training and
+        # predicting (the same equations; see _fused_gru).
         output, state = run_recurrent(self.rnn, X)
         if packed and (self.return_sequences or self.pooling != "last"):
             output, _ = pad_packed_sequence(output, batch_first=True,
@@ -394,13 +394,13 @@ class RecurrentNetwork(nn.Module):
                 if i == 0:
                     X = X.masked_fill(~mask.unsqueeze(1), 0.0)
             X = conv(X)
-            if self.conv_norms is not None and mask is None:
+            if self.conv_norms is None:
+                X = torch.relu(X)
+            elif mask is None:
                 # Batch norm and ReLU, compiled while training.
                 X = batch_norm_relu(self.conv_norms[i], X)
             else:
-                if self.conv_norms is not None:
-                    X = _batch_norm(self.conv_norms[i], X, mask)
-                X = torch.relu(X)
+                X = torch.relu(_batch_norm(self.conv_norms[i], X, mask))
             if mask is not None:
                 # The convolution (its bias, the valid neighbours) and the
                 # normalisation's shift made the padded steps non-zero: back
